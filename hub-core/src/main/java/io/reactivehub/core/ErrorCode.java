@@ -1,0 +1,39 @@
+package io.reactivehub.core;
+
+/**
+ * Why a hub operation failed. The numeric {@link #code()} is what the hub protocol puts in its
+ * error frames ({@code {"id":1,"error":{"code":103,"message":"..."}}}); the README lists them.
+ */
+public enum ErrorCode {
+    /** The hub itself failed; the request may be retried. */
+    INTERNAL(100),
+    /** The frame is not a JSON object, or not a text frame. */
+    MALFORMED(101),
+    /** The {@code op} field names no known operation. */
+    UNKNOWN_OP(102),
+    /** A field the operation needs is absent. */
+    MISSING_FIELD(103),
+    /** A field has the wrong type or value. */
+    INVALID_FIELD(104),
+    /** The channel name is empty, too long or has characters outside the allowed set. */
+    INVALID_CHANNEL(105),
+    /** The connection already subscribes to the channel. */
+    ALREADY_SUBSCRIBED(106),
+    /** The connection does not subscribe to the channel. */
+    NOT_SUBSCRIBED(107),
+    /** The payload is larger than the server's maximum message size. */
+    MESSAGE_TOO_LARGE(108),
+    /** The hub is closed. */
+    HUB_CLOSED(109);
+
+    private final int code;
+
+    ErrorCode(int code) {
+        this.code = code;
+    }
+
+    /** The stable number carried on the wire. */
+    public int code() {
+        return code;
+    }
+}

@@ -1,0 +1,90 @@
+package io.reactivehub.core;
+
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The hub: named channels that fan every published message out to all their subscribers.
+ *
+ * <p><b>Thread-safety.</b> All methods may be called from any thread. Publishing is lock-free:
+ * concurrent publishers into one channel are serialized by a queue that the first of them drains,
+ * so no message is lost to contention and no thread spins.
+ *
+ * <p><b>Ordering.</b> Each channel numbers its messages 1, 2, 3, ... ({@link Message#offset()});
+ * every subscriber sees a channel's messages in that order, and messages from one publishing
+ * thread in the order it published them.
+ *
+ * <p><b>Slow subscribers.</b> Each subscriber has its own bounded {@link DeliveryQueue}; one slow
+ * subscriber never delays the publisher or any other subscriber. On overflow its
+ * {@link SlowConsumerPolicy} applies: {@code DISCONNECT} ends it with {@link SlowConsumerException},
+ * {@code DROP_OLDEST} drops (and counts) its oldest waiting messages.
+ *
+ * <p><b>Channels</b> exist while they have subscribers: created by the first subscribe, removed when
+ * the last subscriber leaves. Publishing to a channel nobody subscribes to delivers nothing and
+ * allocates nothing; offsets restart when a channel is created again.
+ */
+public interface Hub extends Disposable {
+
+    /** A hub with {@link HubOptions#DEFAULT} options. */
+    static Hub create() {
+        return create(HubOptions.DEFAULT);
+    }
+
+    static Hub create(HubOptions options) {
+        return new LocalHub(options);
+    }
+
+    /**
+     * Subscribes to a channel with the hub's default queue limits. The subscription is registered
+     * when the returned Flux is subscribed: a message published after that point is delivered.
+     * The Flux never completes on its own; it completes when the hub is disposed, and errors with
+     * {@link HubException} ({@link ErrorCode#INVALID_CHANNEL}) for a bad name or with
+     * {@link SlowConsumerException} when it overflows under {@link SlowConsumerPolicy#DISCONNECT}.
+     * Cancelling leaves the channel.
+     */
+    default Flux<Message> subscribe(String channel) {
+        return Flux.defer(() -> subscribe(ChannelName.of(channel)));
+    }
+
+    /** As {@link #subscribe(String)}, with a validated name. */
+    Flux<Message> subscribe(ChannelName channel);
+
+    /** As {@link #subscribe(ChannelName)}, with this subscriber's own queue limits and policy. */
+    Flux<Message> subscribe(ChannelName channel, QueueLimits limits);
+
+    /**
+     * Registers a synchronous listener; the low-level form of subscribe that servers use to put
+     * their own (already encoded) items into their own queue. Registered when this method returns.
+     *
+     * @return disposing it leaves the channel; idempotent
+     */
+    Disposable attach(ChannelName channel, ChannelListener listener);
+
+    /**
+     * Publishes UTF-8 text. Lazy like every Mono: nothing is published until it is subscribed.
+     *
+     * @return completes with how many local subscribers the message was handed to; errors with
+     *     {@link HubException} for a bad channel name or a disposed hub
+     */
+    default Mono<PublishResult> publish(String channel, String text) {
+        return Mono.defer(() -> publish(ChannelName.of(channel),
+                text.getBytes(java.nio.charset.StandardCharsets.UTF_8), PayloadType.TEXT));
+    }
+
+    /**
+     * Publishes a payload of the given type. The array is handed over: do not modify it afterwards.
+     * Completes once the message has been put into every subscriber's queue (not once written to
+     * sockets).
+     */
+    Mono<PublishResult> publish(ChannelName channel, byte[] payload, PayloadType type);
+
+    /** Channels that have at least one subscriber now. */
+    int channelCount();
+
+    /** Subscribers of a channel now (0 when the channel does not exist). */
+    int subscriberCount(ChannelName channel);
+
+    /** The default queue limits that {@link #subscribe(ChannelName)} uses. */
+    QueueLimits queueLimits();
+}

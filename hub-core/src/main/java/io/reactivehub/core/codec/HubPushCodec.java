@@ -1,0 +1,61 @@
+package io.reactivehub.core.codec;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.netty.buffer.ByteBuf;
+import io.reactivehub.core.Codec;
+import io.reactivehub.core.Message;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * The hub protocol's push: one text frame
+ * {@code {"channel":"room","offset":7,"data":<payload>}}. A JSON payload is embedded as is, text
+ * as a JSON string, binary as a base64 string with {@code "encoding":"base64"}.
+ */
+public final class HubPushCodec implements Codec {
+    public static final HubPushCodec INSTANCE = new HubPushCodec();
+
+    private static final byte[] CHANNEL = "{\"channel\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OFFSET = "\",\"offset\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = ",\"data\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] BASE64 = ",\"encoding\":\"base64\"".getBytes(StandardCharsets.US_ASCII);
+
+    private HubPushCodec() {
+    }
+
+    @Override
+    public ByteBuf encode(Message message) {
+        // Channel names need no JSON escaping: ChannelName allows no quote, backslash or control character.
+        byte[] channel = message.channel().value().getBytes(StandardCharsets.US_ASCII);
+        byte[] offset = Long.toString(message.offset()).getBytes(StandardCharsets.US_ASCII);
+        byte[] data;
+        boolean base64 = false;
+        switch (message.type()) {
+            case JSON -> data = message.payload();
+            case TEXT -> data = quoted(JsonStringEncoder.getInstance().quoteAsUTF8(message.text()));
+            default -> {
+                data = quoted(Base64.getEncoder().encode(message.payload()));
+                base64 = true;
+            }
+        }
+        int length = CHANNEL.length + channel.length + OFFSET.length + offset.length + DATA.length
+                + data.length + (base64 ? BASE64.length : 0) + 1;
+        ByteBuffer out = WireBuffers.startFrame(WireBuffers.OPCODE_TEXT, length);
+        out.put(CHANNEL).put(channel).put(OFFSET).put(offset).put(DATA).put(data);
+        if (base64) {
+            out.put(BASE64);
+        }
+        out.put((byte) '}');
+        return WireBuffers.finish(out);
+    }
+
+    private static byte[] quoted(byte[] inner) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(inner.length + 2);
+        out.write('"');
+        out.writeBytes(inner);
+        out.write('"');
+        return out.toByteArray();
+    }
+}
