@@ -1,0 +1,25 @@
+package io.reactivehub.server;
+
+/**
+ * WebSocket close codes the server sends. RFC 6455 codes for protocol faults; 4000-4999 for hub
+ * reasons. The README's table lists each with its cause.
+ */
+public final class CloseCodes {
+    /** Orderly close (the client's close echoed, or the server's own). */
+    public static final int NORMAL = 1000;
+    /** The server is shutting down. */
+    public static final int GOING_AWAY = 1001;
+    /** A frame broke RFC 6455: reserved bits, bad opcode, unmasked, bad close code, bad fragmentation. */
+    public static final int PROTOCOL_ERROR = 1002;
+    /** A text message (or close reason) was not valid UTF-8. */
+    public static final int INVALID_PAYLOAD = 1007;
+    /** A message larger than the server's maximum message size. */
+    public static final int MESSAGE_TOO_BIG = 1009;
+    /** The server failed while handling the connection. */
+    public static final int INTERNAL_ERROR = 1011;
+    /** The connection's delivery queue overflowed under the disconnect policy: it read too slowly. */
+    public static final int SLOW_CONSUMER = 4001;
+
+    private CloseCodes() {
+    }
+}

@@ -1,0 +1,60 @@
+package io.reactivehub.server;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.util.ReferenceCountUtil;
+import reactor.netty.Connection;
+
+/**
+ * The inbound checks Reactor Netty leaves out, added after the handshake between Netty's frame
+ * decoder and the reactive bridge. The decoder already closes with 1002 on bad opcodes, unmasked
+ * or oversized control frames, bad close codes and bad fragmentation, and with 1009 on a single
+ * frame over the size limit. After these guards, the session sees only whole, UTF-8-valid
+ * messages within the size limit, carrying no reserved bits.
+ */
+final class FrameGuards {
+    private FrameGuards() {
+    }
+
+    static void install(Connection connection, int maxMessageSize) {
+        connection.addHandlerLast("hub.rsvGuard", new ReservedBitsGuard())
+                .addHandlerLast("hub.utf8Guard", new Utf8FrameValidator(true))
+                .addHandlerLast("hub.aggregator", new BoundedAggregator(maxMessageSize));
+    }
+
+    /** Writes a close frame, then closes the TCP connection once it is sent. */
+    static void closeWith(ChannelHandlerContext ctx, int code, String reason) {
+        ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** RSV1-3 mean nothing without a negotiated extension (none is negotiated here): 1002. */
+    static final class ReservedBitsGuard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof WebSocketFrame frame && frame.rsv() != 0) {
+                ReferenceCountUtil.release(msg);
+                closeWith(ctx, CloseCodes.PROTOCOL_ERROR, "reserved bits set without a negotiated extension");
+                return;
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** Reassembles fragmented messages; a message over the limit closes with 1009. */
+    static final class BoundedAggregator extends WebSocketFrameAggregator {
+        BoundedAggregator(int maxContentLength) {
+            super(maxContentLength);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, WebSocketFrame oversized) {
+            // MessageAggregator releases 'oversized' after this returns.
+            closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG, "message larger than the maximum message size");
+        }
+    }
+}

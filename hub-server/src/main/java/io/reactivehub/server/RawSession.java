@@ -1,0 +1,52 @@
+package io.reactivehub.server;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.Hub;
+import io.reactivehub.core.PayloadType;
+import io.reactivehub.core.codec.RawFrameCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The raw protocol: the connection is subscribed to one channel, and every text or binary message
+ * it sends is published, unchanged and with its type, to that channel (itself included).
+ */
+final class RawSession extends Session {
+    private static final Logger log = LoggerFactory.getLogger(RawSession.class);
+
+    private final ChannelName channel;
+
+    RawSession(Hub hub, ServerConfig config, ChannelName channel) {
+        super(hub, config);
+        this.channel = channel;
+    }
+
+    @Override
+    protected void opened() {
+        subscribe(channel, RawFrameCodec.INSTANCE);
+    }
+
+    @Override
+    protected void onFrame(WebSocketFrame frame) {
+        PayloadType type;
+        if (frame instanceof TextWebSocketFrame) {
+            type = PayloadType.TEXT;
+        } else if (frame instanceof BinaryWebSocketFrame) {
+            type = PayloadType.BINARY;
+        } else {
+            return; // pongs: liveness only
+        }
+        byte[] payload = ByteBufUtil.getBytes(frame.content());
+        hub.publish(channel, payload, type).subscribe(null,
+                e -> log.warn("session {}: publish to {} failed: {}", id, channel, e.toString()));
+    }
+
+    @Override
+    protected String describe() {
+        return "raw " + channel;
+    }
+}

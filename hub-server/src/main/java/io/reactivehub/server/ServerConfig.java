@@ -1,0 +1,66 @@
+package io.reactivehub.server;
+
+import io.reactivehub.core.QueueLimits;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the server needs to start. Immutable; validated on construction.
+ *
+ * @param host           address to bind ({@value #DEFAULT_HOST} by default: every interface)
+ * @param port           TCP port; 0 picks a free one ({@value #DEFAULT_PORT} by default)
+ * @param maxMessageSize largest message a client may send, after reassembling fragments, in
+ *                       bytes ({@value #DEFAULT_MAX_MESSAGE_SIZE} by default); larger closes with 1009
+ * @param queueLimits    each connection's delivery queue bounds and slow-consumer policy
+ *                       ({@link QueueLimits#DEFAULT})
+ * @param closeTimeout   how long a connection being closed by the server may take to receive
+ *                       the close frame before the TCP connection is cut (5 s by default)
+ */
+public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
+                           Duration closeTimeout) {
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 8080;
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
+            DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT);
+
+    public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("host must not be blank");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be within 0..65535, was " + port);
+        }
+        if (maxMessageSize < 1) {
+            throw new IllegalArgumentException("maxMessageSize must be at least 1, was " + maxMessageSize);
+        }
+        Objects.requireNonNull(queueLimits, "queueLimits");
+        Objects.requireNonNull(closeTimeout, "closeTimeout");
+        if (closeTimeout.isNegative() || closeTimeout.isZero()) {
+            throw new IllegalArgumentException("closeTimeout must be positive, was " + closeTimeout);
+        }
+    }
+
+    public ServerConfig withHost(String newHost) {
+        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout);
+    }
+
+    public ServerConfig withPort(int newPort) {
+        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout);
+    }
+
+    public ServerConfig withMaxMessageSize(int newMax) {
+        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout);
+    }
+
+    public ServerConfig withQueueLimits(QueueLimits newLimits) {
+        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout);
+    }
+
+    public ServerConfig withCloseTimeout(Duration newTimeout) {
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout);
+    }
+}
