@@ -1,0 +1,122 @@
+package io.reactivehub.bench;
+
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Fan-out load against any raw broadcast WebSocket URL. */
+@Command(name = "load", mixinStandardHelpOptions = true,
+        description = {"Open N subscribers and P publishers on a broadcast WebSocket URL, publish, and measure every delivery.",
+                "Publishers send binary frames stamped with their send time; every connection on the URL must receive every frame."})
+final class LoadCommand implements Callable<Integer> {
+
+    enum Preset {
+        FANOUT_MAX("fanout-max", 1000, 1, 0, 64),
+        FANOUT_LATENCY("fanout-latency", 1000, 1, 1000, 64),
+        MANY_PUBLISHERS("many-publishers", 100, 10, 0, 1024);
+
+        final String label;
+        final int subs;
+        final int pubs;
+        final int rate;
+        final int size;
+
+        Preset(String label, int subs, int pubs, int rate, int size) {
+            this.label = label;
+            this.subs = subs;
+            this.pubs = pubs;
+            this.rate = rate;
+            this.size = size;
+        }
+    }
+
+    @Option(names = "--url", required = true, description = "Broadcast WebSocket URL, e.g. ws://127.0.0.1:8080/ws/bench")
+    URI url;
+
+    @Option(names = "--preset", description = "fanout-max, fanout-latency or many-publishers; explicit options override it")
+    String preset;
+
+    @Option(names = "--subs", split = ",", description = "Subscriber connections; a list runs a sweep (default 1000)")
+    List<Integer> subs;
+
+    @Option(names = "--pubs", description = "Publisher connections (default 1)")
+    Integer pubs;
+
+    @Option(names = "--rate", description = "Total messages per second over all publishers; 0 = as fast as delivered (default 0)")
+    Integer rate;
+
+    @Option(names = "--size", description = "Payload bytes, at least 16 (default 64)")
+    Integer size;
+
+    @Option(names = "--window", defaultValue = "64", description = "Max-rate mode: messages in flight per publisher. Default: ${DEFAULT-VALUE}")
+    int window;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds. Default: ${DEFAULT-VALUE}")
+    int warmup;
+
+    @Option(names = "--duration", defaultValue = "10", description = "Measured seconds. Default: ${DEFAULT-VALUE}")
+    int duration;
+
+    @Option(names = "--connect-concurrency", defaultValue = "100", description = "Handshakes in progress at once. Default: ${DEFAULT-VALUE}")
+    int connectConcurrency;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Generator event-loop threads. Default: ${DEFAULT-VALUE}")
+    int threads;
+
+    @Option(names = "--server-pid", defaultValue = "0", description = "Report this process's CPU and RSS")
+    int serverPid;
+
+    @Option(names = "--label", description = "Name of the run in the table and JSON")
+    String label;
+
+    @Option(names = "--json", description = "Write the results as JSON to this file")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        Preset p = null;
+        if (preset != null) {
+            for (Preset candidate : Preset.values()) {
+                if (candidate.label.equals(preset)) {
+                    p = candidate;
+                }
+            }
+            if (p == null) {
+                System.err.println("error: unknown preset '" + preset + "' (fanout-max, fanout-latency, many-publishers)");
+                return 2;
+            }
+        }
+        List<Integer> subCounts = subs != null ? subs : List.of(p != null ? p.subs : 1000);
+        int publishers = pubs != null ? pubs : p != null ? p.pubs : 1;
+        int messageRate = rate != null ? rate : p != null ? p.rate : 0;
+        int payload = size != null ? size : p != null ? p.size : 64;
+        if (payload < Payload.HEADER) {
+            System.err.println("error: --size must be at least " + Payload.HEADER);
+            return 2;
+        }
+        List<LoadResult> results = new ArrayList<>();
+        for (int n : subCounts) {
+            String name = label != null ? label : p != null ? p.label : "load";
+            LoadRun.Options options = new LoadRun.Options(url, n, publishers, messageRate, payload,
+                    Duration.ofSeconds(warmup), Duration.ofSeconds(duration), window, connectConcurrency, threads,
+                    serverPid, name);
+            results.add(new LoadRun(options).execute());
+        }
+        System.out.print(LoadResult.table(results));
+        if (json != null) {
+            try (Writer w = Files.newBufferedWriter(json, StandardCharsets.UTF_8)) {
+                LoadResult.writeJson(results, w);
+            }
+        }
+        boolean clean = results.stream().allMatch(r -> r.delivered() > 0);
+        return clean ? 0 : 1;
+    }
+}

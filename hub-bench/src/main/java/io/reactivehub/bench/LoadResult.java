@@ -1,0 +1,78 @@
+package io.reactivehub.bench;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.Writer;
+import java.util.List;
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/** What one load run measured. */
+record LoadResult(String label, String url, int subscribers, int publishers, int rate, int size, double seconds,
+                  int connections, int connectFailures, double connectSeconds, long sent, long expectedDeliveries,
+                  long delivered, double deliveriesPerSecond, long lost, long gaps, long reordered,
+                  long disconnects, Histogram latency, double serverCpuPercent, long serverRssBytes,
+                  double generatorCpuPercent) {
+
+    static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
+
+    double latencyMs(double percentile) {
+        return latency.getTotalCount() == 0 ? Double.NaN : latency.getValueAtPercentile(percentile) / 1e6;
+    }
+
+    static String table(List<LoadResult> results) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%-16s %6s %4s %7s %6s %14s %10s %9s %9s %9s %9s %9s %8s %9s %8s%n",
+                "run", "subs", "pubs", "rate", "size", "deliveries/s", "lost", "p50 ms", "p90 ms", "p99 ms",
+                "p99.9 ms", "max ms", "srv cpu", "srv rss", "gen cpu"));
+        for (LoadResult r : results) {
+            out.append(String.format(Locale.ROOT,
+                    "%-16s %6d %4d %7s %6d %,14.0f %10d %9.3f %9.3f %9.3f %9.3f %9.3f %7.0f%% %8.0fM %7.0f%%%n",
+                    r.label, r.subscribers, r.publishers, r.rate <= 0 ? "max" : Integer.toString(r.rate), r.size,
+                    r.deliveriesPerSecond, r.lost, r.latencyMs(50), r.latencyMs(90), r.latencyMs(99),
+                    r.latencyMs(99.9), r.latencyMs(100), r.serverCpuPercent,
+                    r.serverRssBytes < 0 ? Double.NaN : r.serverRssBytes / 1048576.0, r.generatorCpuPercent));
+        }
+        return out.toString();
+    }
+
+    static void writeJson(List<LoadResult> results, Writer writer) throws IOException {
+        try (JsonGenerator json = new JsonFactory().createGenerator(writer)) {
+            json.useDefaultPrettyPrinter();
+            json.writeStartArray();
+            for (LoadResult r : results) {
+                json.writeStartObject();
+                json.writeStringField("label", r.label);
+                json.writeStringField("url", r.url);
+                json.writeNumberField("subscribers", r.subscribers);
+                json.writeNumberField("publishers", r.publishers);
+                json.writeNumberField("rate", r.rate);
+                json.writeNumberField("size", r.size);
+                json.writeNumberField("seconds", r.seconds);
+                json.writeNumberField("connections", r.connections);
+                json.writeNumberField("connectFailures", r.connectFailures);
+                json.writeNumberField("connectSeconds", r.connectSeconds);
+                json.writeNumberField("sent", r.sent);
+                json.writeNumberField("expectedDeliveries", r.expectedDeliveries);
+                json.writeNumberField("delivered", r.delivered);
+                json.writeNumberField("deliveriesPerSecond", r.deliveriesPerSecond);
+                json.writeNumberField("lost", r.lost);
+                json.writeNumberField("gaps", r.gaps);
+                json.writeNumberField("reordered", r.reordered);
+                json.writeNumberField("disconnects", r.disconnects);
+                json.writeObjectFieldStart("latencyMs");
+                for (double p : PERCENTILES) {
+                    json.writeNumberField("p" + (p == Math.floor(p) ? Long.toString((long) p) : Double.toString(p)),
+                            r.latencyMs(p));
+                }
+                json.writeEndObject();
+                json.writeNumberField("serverCpuPercent", r.serverCpuPercent);
+                json.writeNumberField("serverRssBytes", r.serverRssBytes);
+                json.writeNumberField("generatorCpuPercent", r.generatorCpuPercent);
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        }
+    }
+}

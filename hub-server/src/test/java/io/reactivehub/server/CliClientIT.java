@@ -1,0 +1,147 @@
+package io.reactivehub.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reactivehub.core.ChannelName;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The jar's command line, run as a real separate JVM against a real server. */
+class CliClientIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private ServerFixture fixture = new ServerFixture();
+    private final List<Cli> started = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        started.forEach(cli -> cli.process.destroyForcibly());
+        fixture.close();
+    }
+
+    /** One CLI process with its stdout and stderr collected line by line. */
+    final class Cli {
+        final Process process;
+        final BlockingQueue<String> out = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> err = new LinkedBlockingQueue<>();
+
+        Cli(String... args) throws IOException {
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"),
+                    "io.reactivehub.server.cli.HubCommand"));
+            command.addAll(List.of(args));
+            process = new ProcessBuilder(command).start();
+            pump(process.getInputStream(), out);
+            pump(process.getErrorStream(), err);
+            started.add(this);
+        }
+
+        private void pump(InputStream stream, BlockingQueue<String> lines) {
+            Thread t = new Thread(() -> {
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // process ended
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void type(String line) throws IOException {
+            OutputStream stdin = process.getOutputStream();
+            stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        }
+
+        String nextLine() throws InterruptedException {
+            String line = out.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(line).as("a line on stdout (stderr: %s)", err).isNotNull();
+            return line;
+        }
+
+        int exitCode() throws InterruptedException {
+            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("process exited").isTrue();
+            return process.exitValue();
+        }
+    }
+
+    private String url(String path) {
+        return "ws://127.0.0.1:" + fixture.port() + path;
+    }
+
+    @Test
+    void twoTerminalsChatAndEofClosesCleanly() throws Exception {
+        Cli alice = new Cli("client", url("/ws/chat"));
+        Cli bob = new Cli("client", url("/ws/chat"));
+        await().atMost(WAIT).until(() -> fixture.hub.subscriberCount(ChannelName.of("chat")) == 2);
+        alice.type("hello from alice");
+        assertThat(alice.nextLine()).isEqualTo("hello from alice");
+        assertThat(bob.nextLine()).isEqualTo("hello from alice");
+        bob.type("hi alice");
+        assertThat(alice.nextLine()).isEqualTo("hi alice");
+        assertThat(bob.nextLine()).isEqualTo("hi alice");
+        alice.process.getOutputStream().close();
+        assertThat(alice.exitCode()).isZero();
+        assertThat(alice.err).isEmpty();
+        await().atMost(WAIT).until(() -> fixture.hub.subscriberCount(ChannelName.of("chat")) == 1);
+    }
+
+    @Test
+    void anUnreachableServerGivesOneLineOnStderrAndExitCode1() throws Exception {
+        int freePort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            freePort = probe.getLocalPort();
+        }
+        Cli cli = new Cli("client", "ws://127.0.0.1:" + freePort + "/ws");
+        assertThat(cli.exitCode()).isEqualTo(1);
+        assertThat(cli.err).hasSize(1);
+        assertThat(cli.err.peek()).startsWith("error: cannot talk to ws://127.0.0.1:" + freePort).contains("refused");
+    }
+
+    @Test
+    void anErrorCloseFromTheServerGivesOneLineOnStderrAndExitCode1() throws Exception {
+        fixture.close();
+        fixture = new ServerFixture(ServerConfig.DEFAULT.withMaxMessageSize(8));
+        Cli cli = new Cli("client", url("/ws"));
+        await().atMost(WAIT).until(() -> fixture.hub.channelCount() == 1);
+        cli.type("this line is longer than eight bytes");
+        assertThat(cli.exitCode()).isEqualTo(1);
+        assertThat(cli.err).containsExactly("error: server closed the connection: 1009 "
+                + "Max frame length of 8 has been exceeded.");
+    }
+
+    @Test
+    void helpListsEveryServerOption() throws Exception {
+        Cli cli = new Cli("--help");
+        assertThat(cli.exitCode()).isZero();
+        String help = String.join("\n", cli.out);
+        assertThat(help).contains("--host", "--port", "--max-message-size", "--queue-max-messages",
+                "--queue-max-bytes", "--slow-consumer", "--close-timeout", "HUB_PORT", "client");
+    }
+
+    @Test
+    void aBadOptionValueIsAClearErrorWithExitCode2() throws Exception {
+        Cli cli = new Cli("--slow-consumer", "sometimes");
+        assertThat(cli.exitCode()).isEqualTo(2);
+        assertThat(String.join("\n", cli.err)).contains("not a policy");
+    }
+}
