@@ -34,6 +34,7 @@ final class BenchConnection extends SimpleChannelInboundHandler<Object> {
     private int seq;
     private int inFlight;
     private boolean needFlush;
+    volatile boolean received;
 
     BenchConnection(LoadRun run, URI url, boolean publisher, int index, int publishers, int maxFrame) {
         this.run = run;
@@ -94,6 +95,7 @@ final class BenchConnection extends SimpleChannelInboundHandler<Object> {
         if (content.readableBytes() < Payload.HEADER) {
             return;
         }
+        received = true;
         long sentAt = Payload.sentNanos(content);
         int pub = Payload.publisher(content);
         int s = Payload.seq(content);

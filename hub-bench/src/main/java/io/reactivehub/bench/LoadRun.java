@@ -135,12 +135,9 @@ final class LoadRun {
             throw new IllegalStateException("no publisher could connect to " + o.url());
         }
         ProcessStats server = o.serverPid() > 0 ? new ProcessStats(o.serverPid()) : null;
-        long selfCpu0 = selfCpuNanos();
 
         sending = true;
         long start = nowNanos();
-        windowStart = start + o.warmup().toNanos();
-        windowEnd = windowStart + o.duration().toNanos();
         List<io.netty.util.concurrent.ScheduledFuture<?>> tickers = new ArrayList<>();
         if (maxRate()) {
             pubs.forEach(p -> p.channel().eventLoop().execute(() -> p.startWindow(o.window())));
@@ -160,27 +157,38 @@ final class LoadRun {
                 }, 0, 1, TimeUnit.MILLISECONDS));
             }
         }
-        ProcessStats.Sample serverAtStart = null;
-        long selfCpuAtStart = 0;
+        // Warm-up, and until every subscriber has received something: a server may confirm the
+        // handshake before it has attached the connection to the channel.
         long lastDelivered = 0;
         long lastSent = 0;
+        long warmupEnd = start + o.warmup().toNanos();
+        while (nowNanos() < warmupEnd || !subs.stream().allMatch(c -> c.received)) {
+            if (nowNanos() > warmupEnd + 30_000_000_000L) {
+                long silent = subs.stream().filter(c -> !c.received).count();
+                throw new IllegalStateException(silent + " subscribers received nothing in 30 s after warm-up");
+            }
+            TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(1000, (warmupEnd - nowNanos()) / 1_000_000)));
+            long d = deliveredAll.sum();
+            long s = sentAll.sum();
+            progress("warm-up t=%5.1fs conns=%d sent=%d delivered=%d", (nowNanos() - start) / 1e9,
+                    subs.size() + pubs.size() - lost.get(), s, d);
+            lastDelivered = d;
+            lastSent = s;
+        }
+        ProcessStats.Sample serverAtStart = server == null ? null : server.sample();
+        long selfCpuAtStart = selfCpuNanos();
+        windowStart = nowNanos();
+        windowEnd = windowStart + o.duration().toNanos();
+        latency.getIntervalHistogram(); // nothing recorded yet; resets the interval
         long endAt = windowEnd;
         while (nowNanos() < endAt) {
             long next = Math.min(endAt, nowNanos() + 1_000_000_000L);
             TimeUnit.NANOSECONDS.sleep(Math.max(0, next - nowNanos()));
-            boolean measuring = nowNanos() >= windowStart;
-            if (measuring && serverAtStart == null) {
-                serverAtStart = server == null ? null : server.sample();
-                selfCpuAtStart = selfCpuNanos();
-                latency.getIntervalHistogram(); // discard warm-up
-            }
             Histogram interval = latency.getIntervalHistogram();
-            if (measuring) {
-                total.add(interval);
-            }
+            total.add(interval);
             long d = deliveredAll.sum();
             long s = sentAll.sum();
-            progress("%s t=%5.1fs conns=%d sent=%d (%d/s) delivered/s=%,d p99=%s", measuring ? "measure" : "warm-up",
+            progress("measure t=%5.1fs conns=%d sent=%d (%d/s) delivered/s=%,d p99=%s",
                     (nowNanos() - start) / 1e9, subs.size() + pubs.size() - lost.get(), s, s - lastSent,
                     d - lastDelivered, interval.getTotalCount() == 0 ? "-" : ms(interval.getValueAtPercentile(99)));
             lastDelivered = d;
