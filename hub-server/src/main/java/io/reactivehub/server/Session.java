@@ -2,12 +2,12 @@ package io.reactivehub.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.Codec;
-import io.reactivehub.core.DeliveryQueue;
 import io.reactivehub.core.Hub;
-import io.reactivehub.core.SlowConsumerException;
+import io.reactivehub.core.QueueLimits;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +25,8 @@ import reactor.netty.http.websocket.WebsocketOutbound;
 
 /**
  * One WebSocket connection, whatever its protocol: its subscriptions, and its single bounded
- * outbound queue of already-encoded frames that Reactor Netty drains as the socket allows.
+ * outbound queue of already-encoded frames ({@link ConnectionWriter}), drained by the
+ * connection's event loop as the socket allows.
  * Inbound frames are handled on the connection's event loop, one at a time; deliveries arrive
  * from publishers' threads and only touch the thread-safe queue.
  */
@@ -36,17 +37,16 @@ abstract class Session {
     protected final Hub hub;
     protected final ServerConfig config;
     protected final String id = "s" + IDS.incrementAndGet();
-    protected final DeliveryQueue<ByteBuf> queue;
     private final Map<ChannelName, Disposable> subscriptions = new ConcurrentHashMap<>();
+    private final AtomicBoolean released = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
     private volatile @Nullable Connection connection;
     private volatile @Nullable WebsocketOutbound outbound;
-    private volatile @Nullable CloseReason pendingClose;
-    private final AtomicBoolean released = new AtomicBoolean();
+    private volatile @Nullable ConnectionWriter writer;
 
     Session(Hub hub, ServerConfig config) {
         this.hub = hub;
         this.config = config;
-        this.queue = new DeliveryQueue<>(config.queueLimits(), ByteBuf::readableBytes, ReferenceCountUtil::release);
     }
 
     /** The Reactor Netty WebSocket handler body for this session. */
@@ -54,29 +54,22 @@ abstract class Session {
         this.outbound = out;
         in.withConnection(c -> {
             connection = c;
+            ConnectionWriter w = new ConnectionWriter(c.channel(), config.queueLimits(), this::slowConsumer);
+            writer = w;
             FrameGuards.install(c, config.maxMessageSize());
+            c.addHandlerLast("hub.writability", new WritabilityListener(w));
             c.onDispose(this::release);
             log.debug("session {}: open from {} ({})", id, c.channel().remoteAddress(), describe());
         });
         opened();
-        Mono<Void> receiving = in.receiveFrames()
+        return in.receiveFrames()
                 .doOnNext(this::onFrame)
                 .onErrorResume(e -> {
                     log.debug("session {}: inbound ended: {}", id, e.toString());
                     return Mono.empty();
                 })
-                .then();
-        Mono<Void> sending = out.sendObject(queue.onErrorResume(SlowConsumerException.class, e -> {
-                    slowConsumer(e);
-                    return Mono.empty();
-                }))
                 .then()
-                .then(Mono.defer(this::sendPendingClose))
-                .onErrorResume(e -> {
-                    log.debug("session {}: outbound ended: {}", id, e.toString());
-                    return Mono.empty();
-                });
-        return Mono.when(receiving, sending).doFinally(signal -> release());
+                .doFinally(signal -> release());
     }
 
     /** Called once before the first frame. */
@@ -89,23 +82,30 @@ abstract class Session {
     /** Short label for logs: the protocol and channel. */
     protected abstract String describe();
 
-    /** Puts a frame of this session's own (a reply) in the outbound queue. */
+    /** Puts a frame of this session's own (a reply) in the outbound queue; the session owns it now. */
     protected final void send(ByteBuf frame) {
-        queue.offer(frame);
+        ConnectionWriter w = writer;
+        if (w == null) {
+            frame.release();
+        } else {
+            w.offer(frame);
+        }
     }
 
     /** Subscribes this session's queue to a channel, encoding with {@code codec}; false if already subscribed. */
     protected final boolean subscribe(ChannelName channel, Codec codec) {
-        if (subscriptions.containsKey(channel)) {
+        ConnectionWriter w = writer;
+        if (w == null || subscriptions.containsKey(channel)) {
             return false;
         }
-        Disposable attached = hub.attach(channel, message -> queue.offer(message.encoded(codec).retainedDuplicate()));
+        Disposable attached = hub.attach(channel, message -> w.offer(message.encoded(codec).retainedDuplicate()));
         Disposable previous = subscriptions.putIfAbsent(channel, attached);
         if (previous != null) {
             attached.dispose();
             return false;
         }
-        if (pendingClose != null || connection == null || connection.isDisposed()) {
+        Connection c = connection;
+        if (closing.get() || released.get() || c == null || c.isDisposed()) {
             // Closed while subscribing: undo, so nothing stays attached to a dead connection.
             unsubscribe(channel);
         }
@@ -130,42 +130,38 @@ abstract class Session {
         return subscriptions.size();
     }
 
-    private void slowConsumer(Throwable cause) {
-        log.info("session {} ({}): {}; closing with {}", id, describe(), cause.getMessage(), CloseCodes.SLOW_CONSUMER);
+    /** On the event loop, once: the writer overflowed under the disconnect policy (backlog already discarded). */
+    private void slowConsumer() {
+        QueueLimits limits = config.queueLimits();
+        log.info("session {} ({}): slow consumer, more than {} messages or {} bytes waiting; closing with {}",
+                id, describe(), limits.maxMessages(), limits.maxBytes(), CloseCodes.SLOW_CONSUMER);
         closeWith(CloseCodes.SLOW_CONSUMER, "slow consumer");
     }
 
     /**
-     * Closes the session from the server side: stops deliveries now, lets what is already queued
-     * drain, then sends the close frame; cuts the TCP connection if that takes longer than the
-     * configured close timeout.
+     * Closes the session from the server side: stops deliveries now, writes what the socket takes
+     * of the queue, sends the close frame behind it and discards the rest; cuts the TCP connection
+     * if the client has not completed the close within the configured close timeout.
      */
     protected final void closeWith(int code, String reason) {
-        if (pendingClose != null) {
+        Connection c = connection;
+        WebsocketOutbound out = outbound;
+        ConnectionWriter w = writer;
+        if (c == null || out == null || w == null || !closing.compareAndSet(false, true)) {
             return;
         }
-        pendingClose = new CloseReason(code, reason);
         detachAll();
-        queue.complete();
-        Connection c = connection;
-        if (c != null) {
-            c.channel().eventLoop().schedule(() -> {
-                if (!c.isDisposed()) {
-                    log.debug("session {}: close frame not delivered within {}, cutting the connection", id,
-                            config.closeTimeout());
-                    c.dispose();
-                }
-            }, config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private Mono<Void> sendPendingClose() {
-        CloseReason close = pendingClose;
-        WebsocketOutbound out = outbound;
-        if (close == null || out == null) {
-            return Mono.empty();
-        }
-        return out.sendClose(close.code(), close.reason());
+        c.channel().eventLoop().execute(() -> {
+            w.run();
+            w.close();
+            out.sendClose(code, reason).subscribe(null, e -> log.debug("session {}: close failed: {}", id, e.toString()));
+        });
+        c.channel().eventLoop().schedule(() -> {
+            if (!c.isDisposed()) {
+                log.debug("session {}: close not completed within {}, cutting the connection", id, config.closeTimeout());
+                c.dispose();
+            }
+        }, config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void detachAll() {
@@ -176,11 +172,28 @@ abstract class Session {
     private void release() {
         if (released.compareAndSet(false, true)) {
             detachAll();
-            queue.cancel();
+            ConnectionWriter w = writer;
+            if (w != null) {
+                w.close();
+            }
             log.debug("session {}: closed", id);
         }
     }
 
-    private record CloseReason(int code, String reason) {
+    /** Resumes the writer when the socket drains below Netty's low-water mark. */
+    private static final class WritabilityListener extends ChannelInboundHandlerAdapter {
+        private final ConnectionWriter writer;
+
+        WritabilityListener(ConnectionWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                writer.schedule();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
     }
 }

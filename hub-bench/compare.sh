@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs one load preset against the hub, the Node `ws` reference server and the minimal Netty
+# broadcast server, each twice, one after the other on this machine, and prints the figures side
+# by side with the hub's ratios.
+#
+#   mvn -q package -DskipTests          # builds hub-server.jar and hub-bench.jar
+#   hub-bench/compare.sh fanout-max [extra hub-bench load options, e.g. --duration 20]
+#
+# Results (JSON per run) go to hub-bench/results/<date>-<preset>/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+preset=${1:?usage: compare.sh PRESET [load options]}
+shift
+load_args=("$@")
+hub_jar=$root/hub-server/target/hub-server.jar
+bench_jar=$root/hub-bench/target/hub-bench.jar
+[[ -f $hub_jar && -f $bench_jar ]] || { echo "build first: mvn -q package -DskipTests" >&2; exit 2; }
+out=$root/hub-bench/results/$(date +%Y%m%d-%H%M%S)-$preset
+mkdir -p "$out"
+(cd "$root/hub-bench/peers/node-ws" && npm ci --no-audit --no-fund --silent)
+
+server_pid=
+stop_server() {
+  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=
+}
+trap stop_server EXIT
+
+wait_for_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "server on port $1 did not start" >&2; exit 1
+}
+
+run() { # name port url-path command...
+  local name=$1 port=$2 path=$3; shift 3
+  "$@" > "$out/$name-server.log" 2>&1 &
+  server_pid=$!
+  wait_for_port "$port"
+  for i in 1 2; do
+    java -jar "$bench_jar" load --url "ws://127.0.0.1:$port$path" --preset "$preset" --label "$name" \
+         --server-pid "$server_pid" --json "$out/$name-$i.json" ${load_args[@]+"${load_args[@]}"} \
+         2>"$out/$name-$i.progress" \
+         | tail -n 1 | tee -a "$out/table.txt"
+  done
+  stop_server
+}
+
+# Extra arguments go to the load generator only.
+run hub   18080 /ws/bench java -jar "$hub_jar" --host 127.0.0.1 --port 18080
+run node  18091 /         node "$root/hub-bench/peers/node-ws/server.js" 18091
+run netty 18090 /         java -cp "$bench_jar" io.reactivehub.bench.BenchCommand netty-server --port 18090
+
+best() { # highest deliveriesPerSecond of a server's runs
+  grep -h '"deliveriesPerSecond"' "$out/$1"-*.json | sed 's/[^0-9.E]//g' | sort -g | tail -n 1
+}
+hub=$(best hub); node=$(best node); netty=$(best netty)
+echo
+echo "preset $preset, best of two, deliveries/s: hub $hub, node ws $node, netty $netty"
+awk -v h="$hub" -v n="$node" -v t="$netty" 'BEGIN { printf "hub / node ws = %.2fx, hub / netty = %.2fx\n", h / n, h / t }'
+echo "results in $out"
