@@ -19,29 +19,36 @@ import picocli.CommandLine.Option;
 final class LoadCommand implements Callable<Integer> {
 
     enum Preset {
-        FANOUT_MAX("fanout-max", 1000, 1, 0, 64),
-        FANOUT_LATENCY("fanout-latency", 1000, 1, 1000, 64),
-        MANY_PUBLISHERS("many-publishers", 100, 10, 0, 1024);
+        FANOUT_MAX("fanout-max", 1000, 1, 0, 64, 0),
+        FANOUT_LATENCY("fanout-latency", 1000, 1, 1000, 64, 0),
+        MANY_PUBLISHERS("many-publishers", 100, 10, 0, 1024, 0),
+        IDLE("idle", 10_000, 0, 0, 64, 0),
+        CHURN("churn", 1000, 1, 1000, 64, 200);
 
         final String label;
         final int subs;
         final int pubs;
         final int rate;
         final int size;
+        final int churn;
 
-        Preset(String label, int subs, int pubs, int rate, int size) {
+        Preset(String label, int subs, int pubs, int rate, int size, int churn) {
             this.label = label;
             this.subs = subs;
             this.pubs = pubs;
             this.rate = rate;
             this.size = size;
+            this.churn = churn;
         }
     }
 
     @Option(names = "--url", required = true, description = "Broadcast WebSocket URL, e.g. ws://127.0.0.1:8080/ws/bench")
     URI url;
 
-    @Option(names = "--preset", description = "fanout-max, fanout-latency or many-publishers; explicit options override it")
+    @Option(names = "--preset", description = {"fanout-max (1000 subs, 1 pub, max rate, 64 B), fanout-latency (1000 subs,",
+            "1 pub, 1000 msg/s, 64 B), many-publishers (100 subs, 10 pubs, max, 1 KiB), idle (10,000 idle",
+            "connections: server RSS per connection), churn (1000 subs, 1000 msg/s, 200 connects+closes/s);",
+            "explicit options override it"})
     String preset;
 
     @Option(names = "--subs", split = ",", description = "Subscriber connections; a list runs a sweep (default 1000)")
@@ -55,6 +62,18 @@ final class LoadCommand implements Callable<Integer> {
 
     @Option(names = "--size", description = "Payload bytes, at least 16 (default 64)")
     Integer size;
+
+    @Option(names = "--protocol", defaultValue = "raw", description = "raw (any broadcast URL) or hub (the hub protocol at /hub). Default: ${DEFAULT-VALUE}")
+    String protocol;
+
+    @Option(names = "--channel", defaultValue = "bench", description = "Hub protocol: the channel to use. Default: ${DEFAULT-VALUE}")
+    String channel;
+
+    @Option(names = "--churn", description = "Connections opened and closed per second during the measurement (default 0)")
+    Integer churn;
+
+    @Option(names = "--chart", description = "Write a PNG chart of deliveries/s and latency percentiles over the runs")
+    Path chart;
 
     @Option(names = "--window", defaultValue = "64", description = "Max-rate mode: messages in flight per publisher. Default: ${DEFAULT-VALUE}")
     int window;
@@ -90,7 +109,8 @@ final class LoadCommand implements Callable<Integer> {
                 }
             }
             if (p == null) {
-                System.err.println("error: unknown preset '" + preset + "' (fanout-max, fanout-latency, many-publishers)");
+                System.err.println("error: unknown preset '" + preset
+                        + "' (fanout-max, fanout-latency, many-publishers, idle, churn)");
                 return 2;
             }
         }
@@ -98,8 +118,16 @@ final class LoadCommand implements Callable<Integer> {
         int publishers = pubs != null ? pubs : p != null ? p.pubs : 1;
         int messageRate = rate != null ? rate : p != null ? p.rate : 0;
         int payload = size != null ? size : p != null ? p.size : 64;
-        if (payload < Payload.HEADER) {
-            System.err.println("error: --size must be at least " + Payload.HEADER);
+        int churnRate = churn != null ? churn : p != null ? p.churn : 0;
+        boolean hub = switch (protocol) {
+            case "raw" -> false;
+            case "hub" -> true;
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--protocol must be raw or hub");
+        };
+        int minimum = hub ? Payload.TEXT_HEADER : Payload.HEADER;
+        if (payload < minimum) {
+            System.err.println("error: --size must be at least " + minimum);
             return 2;
         }
         List<LoadResult> results = new ArrayList<>();
@@ -107,7 +135,7 @@ final class LoadCommand implements Callable<Integer> {
             String name = label != null ? label : p != null ? p.label : "load";
             LoadRun.Options options = new LoadRun.Options(url, n, publishers, messageRate, payload,
                     Duration.ofSeconds(warmup), Duration.ofSeconds(duration), window, connectConcurrency, threads,
-                    serverPid, name);
+                    serverPid, name, hub, channel, churnRate);
             results.add(new LoadRun(options).execute());
         }
         System.out.print(LoadResult.table(results));
@@ -116,7 +144,10 @@ final class LoadCommand implements Callable<Integer> {
                 LoadResult.writeJson(results, w);
             }
         }
-        boolean clean = results.stream().allMatch(r -> r.delivered() > 0);
+        if (chart != null) {
+            LoadChart.write(results, chart);
+        }
+        boolean clean = results.stream().allMatch(r -> r.delivered() > 0 || r.publishers() == 0);
         return clean ? 0 : 1;
     }
 }

@@ -13,7 +13,7 @@ record LoadResult(String label, String url, int subscribers, int publishers, int
                   int connections, int connectFailures, double connectSeconds, long sent, long expectedDeliveries,
                   long delivered, double deliveriesPerSecond, long lost, long gaps, long reordered,
                   long disconnects, Histogram latency, double serverCpuPercent, long serverRssBytes,
-                  double generatorCpuPercent) {
+                  double generatorCpuPercent, long serverRssPerConnection) {
 
     static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
 
@@ -70,6 +70,9 @@ record LoadResult(String label, String url, int subscribers, int publishers, int
                 json.writeNumberField("serverCpuPercent", r.serverCpuPercent);
                 json.writeNumberField("serverRssBytes", r.serverRssBytes);
                 json.writeNumberField("generatorCpuPercent", r.generatorCpuPercent);
+                if (r.serverRssPerConnection >= 0) {
+                    json.writeNumberField("serverRssBytesPerConnection", r.serverRssPerConnection);
+                }
                 json.writeEndObject();
             }
             json.writeEndArray();

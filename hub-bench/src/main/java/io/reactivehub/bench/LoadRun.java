@@ -9,8 +9,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
@@ -20,9 +19,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
+import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * One load run: connect subscribers and publishers, warm up, measure, drain, report. Latency is
@@ -31,15 +32,41 @@ import org.HdrHistogram.Recorder;
  */
 final class LoadRun {
     record Options(URI url, int subscribers, int publishers, int rate, int size, Duration warmup, Duration duration,
-                   int window, int connectConcurrency, int threads, int serverPid, String label) {
+                   int window, int connectConcurrency, int threads, int serverPid, String label, boolean hubProtocol,
+                   String channel, int churnPerSecond) {
+    }
+
+    /** Per event-loop thread: written by that thread only, read by the reporting thread. */
+    static final class Counters {
+        private static final AtomicLongFieldUpdater<Counters> ALL =
+                AtomicLongFieldUpdater.newUpdater(Counters.class, "all");
+        private static final AtomicLongFieldUpdater<Counters> IN_WINDOW =
+                AtomicLongFieldUpdater.newUpdater(Counters.class, "inWindow");
+        final SingleWriterRecorder latency = new SingleWriterRecorder(3);
+        volatile long all;
+        volatile long inWindow;
+
+        void delivered(boolean counted, long latencyNanos) {
+            ALL.lazySet(this, all + 1);
+            if (counted) {
+                IN_WINDOW.lazySet(this, inWindow + 1);
+                latency.recordValue(latencyNanos);
+            }
+        }
     }
 
     private final Options o;
     private final long epoch = System.nanoTime();
-    private final Recorder latency = new Recorder(3);
     private final Histogram total = new Histogram(3);
-    private final LongAdder deliveredInWindow = new LongAdder();
-    private final LongAdder deliveredAll = new LongAdder();
+    private final List<Counters> counters = new CopyOnWriteArrayList<>();
+    private final FastThreadLocal<Counters> threadCounters = new FastThreadLocal<>() {
+        @Override
+        protected Counters initialValue() {
+            Counters c = new Counters();
+            counters.add(c);
+            return c;
+        }
+    };
     private final LongAdder sentInWindow = new LongAdder();
     private final LongAdder sentAll = new LongAdder();
     private final LongAdder gaps = new LongAdder();
@@ -85,11 +112,37 @@ final class LoadRun {
     }
 
     void delivered(long sentAt) {
-        deliveredAll.increment();
-        if (sentAt >= windowStart && sentAt < windowEnd) {
-            deliveredInWindow.increment();
-            latency.recordValue(Math.max(0, nowNanos() - sentAt));
+        boolean counted = sentAt >= windowStart && sentAt < windowEnd;
+        threadCounters.get().delivered(counted, counted ? Math.max(0, nowNanos() - sentAt) : 0);
+    }
+
+    String channelName() {
+        return o.channel();
+    }
+
+    private long deliveredAll() {
+        long sum = 0;
+        for (Counters c : counters) {
+            sum += c.all;
         }
+        return sum;
+    }
+
+    private long deliveredInWindow() {
+        long sum = 0;
+        for (Counters c : counters) {
+            sum += c.inWindow;
+        }
+        return sum;
+    }
+
+    /** Latency recorded since the last call, over all threads. */
+    private Histogram intervalLatency() {
+        Histogram interval = new Histogram(3);
+        for (Counters c : counters) {
+            interval.add(c.latency.getIntervalHistogram());
+        }
+        return interval;
     }
 
     void gap(int missing) {
@@ -123,6 +176,8 @@ final class LoadRun {
     }
 
     private LoadResult execute(EventLoopGroup group) throws Exception {
+        ProcessStats server = o.serverPid() > 0 ? new ProcessStats(o.serverPid()) : null;
+        ProcessStats.Sample beforeConnect = server == null ? null : server.sample();
         long t0 = System.nanoTime();
         List<BenchConnection> subs = connect(group, o.subscribers(), false);
         double connectSeconds = (System.nanoTime() - t0) / 1e9;
@@ -131,10 +186,12 @@ final class LoadRun {
         connectFailures += o.publishers() - pubs.size();
         progress("connected %d/%d subscribers and %d/%d publishers in %.2fs (%.0f/s)", subs.size(), o.subscribers(),
                 pubs.size(), o.publishers(), connectSeconds, subs.size() / Math.max(connectSeconds, 1e-9));
+        if (o.publishers() == 0) {
+            return idle(subs, connectFailures, connectSeconds, server, beforeConnect);
+        }
         if (pubs.isEmpty()) {
             throw new IllegalStateException("no publisher could connect to " + o.url());
         }
-        ProcessStats server = o.serverPid() > 0 ? new ProcessStats(o.serverPid()) : null;
 
         sending = true;
         long start = nowNanos();
@@ -168,7 +225,7 @@ final class LoadRun {
                 throw new IllegalStateException(silent + " subscribers received nothing in 30 s after warm-up");
             }
             TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(1000, (warmupEnd - nowNanos()) / 1_000_000)));
-            long d = deliveredAll.sum();
+            long d = deliveredAll();
             long s = sentAll.sum();
             progress("warm-up t=%5.1fs conns=%d sent=%d delivered=%d", (nowNanos() - start) / 1e9,
                     subs.size() + pubs.size() - lost.get(), s, d);
@@ -179,14 +236,18 @@ final class LoadRun {
         long selfCpuAtStart = selfCpuNanos();
         windowStart = nowNanos();
         windowEnd = windowStart + o.duration().toNanos();
-        latency.getIntervalHistogram(); // nothing recorded yet; resets the interval
+        intervalLatency(); // nothing recorded yet; resets the interval
         long endAt = windowEnd;
+        Churn churn = o.churnPerSecond() > 0 ? new Churn(group) : null;
         while (nowNanos() < endAt) {
+            if (churn != null) {
+                churn.tick();
+            }
             long next = Math.min(endAt, nowNanos() + 1_000_000_000L);
             TimeUnit.NANOSECONDS.sleep(Math.max(0, next - nowNanos()));
-            Histogram interval = latency.getIntervalHistogram();
+            Histogram interval = intervalLatency();
             total.add(interval);
-            long d = deliveredAll.sum();
+            long d = deliveredAll();
             long s = sentAll.sum();
             progress("measure t=%5.1fs conns=%d sent=%d (%d/s) delivered/s=%,d p99=%s",
                     (nowNanos() - start) / 1e9, subs.size() + pubs.size() - lost.get(), s, s - lastSent,
@@ -196,23 +257,27 @@ final class LoadRun {
         }
         ProcessStats.Sample serverAtEnd = server == null ? null : server.sample();
         long selfCpuAtEnd = selfCpuNanos();
+        if (churn != null) {
+            progress("churn: %d connections opened and closed during the measurement, %d failed", churn.done.get(),
+                    churn.failed.get());
+        }
         sending = false;
         tickers.forEach(t -> t.cancel(false));
         // Drain: wait until every message sent in the window is delivered, or deliveries stop.
         long expected = sentInWindow.sum() * subs.size();
         long stableSince = System.nanoTime();
         long seen = -1;
-        while (deliveredInWindow.sum() < expected && System.nanoTime() - stableSince < 2_000_000_000L) {
+        while (deliveredInWindow() < expected && System.nanoTime() - stableSince < 2_000_000_000L) {
             TimeUnit.MILLISECONDS.sleep(50);
-            long now = deliveredInWindow.sum();
+            long now = deliveredInWindow();
             if (now != seen) {
                 seen = now;
                 stableSince = System.nanoTime();
             }
         }
-        total.add(latency.getIntervalHistogram());
+        total.add(intervalLatency());
         double seconds = o.duration().toNanos() / 1e9;
-        long delivered = deliveredInWindow.sum();
+        long delivered = deliveredInWindow();
         double serverCpu = serverAtStart == null ? Double.NaN : serverAtEnd.cpuPercentSince(serverAtStart);
         long serverRss = serverAtEnd == null ? -1 : serverAtEnd.rssBytes();
         double selfCpu = (selfCpuAtEnd - selfCpuAtStart) / 1e9 / seconds * 100;
@@ -221,7 +286,73 @@ final class LoadRun {
         return new LoadResult(o.label(), o.url().toString(), o.subscribers(), o.publishers(), o.rate(), o.size(),
                 seconds, subs.size() + pubs.size(), connectFailures, connectSeconds, sentInWindow.sum(), expected,
                 delivered, delivered / seconds, Math.max(0, expected - delivered), gaps.sum(), reorders.sum(),
-                lost.get() + serverCloses.get(), total, serverCpu, serverRss, selfCpu);
+                lost.get() + serverCloses.get(), total, serverCpu, serverRss, selfCpu, -1);
+    }
+
+    /** No publishing: hold the connections for the duration, then report the server's RSS per connection. */
+    private LoadResult idle(List<BenchConnection> subs, int failures, double connectSeconds, ProcessStats server,
+                            ProcessStats.Sample before) throws InterruptedException {
+        ProcessStats.Sample start = server == null ? null : server.sample();
+        long selfCpu0 = selfCpuNanos();
+        TimeUnit.SECONDS.sleep(o.duration().toSeconds());
+        ProcessStats.Sample end = server == null ? null : server.sample();
+        double seconds = o.duration().toNanos() / 1e9;
+        double selfCpu = (selfCpuNanos() - selfCpu0) / 1e9 / seconds * 100;
+        if (server != null) {
+            progress("idle: server RSS %d MiB before connecting, %d MiB with %d connections: %.2f KiB per connection",
+                    before.rssBytes() >> 20, end.rssBytes() >> 20, subs.size(),
+                    (end.rssBytes() - before.rssBytes()) / 1024.0 / Math.max(1, subs.size()));
+        }
+        subs.forEach(s -> s.channel().close());
+        return new LoadResult(o.label(), o.url().toString(), o.subscribers(), 0, 0, o.size(), seconds, subs.size(),
+                failures, connectSeconds, 0, 0, 0, 0, 0, 0, 0, lost.get() + serverCloses.get(), new Histogram(3),
+                server == null ? Double.NaN : end.cpuPercentSince(start), server == null ? -1 : end.rssBytes(),
+                selfCpu, server == null ? -1 : (end.rssBytes() - before.rssBytes()) / Math.max(1, subs.size()));
+    }
+
+    /** Connect/disconnect storm: opens connections at a steady rate and closes each once it is open. */
+    private final class Churn {
+        private final EventLoopGroup group;
+        private final long startNanos = System.nanoTime();
+        private long opened;
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+
+        Churn(EventLoopGroup group) {
+            this.group = group;
+        }
+
+        void tick() {
+            long due = (long) ((System.nanoTime() - startNanos) / 1e9 * o.churnPerSecond());
+            for (; opened < due; opened++) {
+                BenchConnection conn = new BenchConnection(LoadRun.this, o.url(), false, -1, o.publishers(),
+                        o.hubProtocol());
+                conn.churner = true;
+                bootstrap(group, conn);
+                conn.ready.whenComplete((c, e) -> {
+                    if (e != null) {
+                        failed.incrementAndGet();
+                    } else {
+                        done.incrementAndGet();
+                        c.channel().close();
+                    }
+                });
+            }
+        }
+    }
+
+    private void bootstrap(EventLoopGroup group, BenchConnection conn) {
+        URI url = o.url();
+        int port = url.getPort() > 0 ? url.getPort() : 80;
+        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .handler(conn);
+        b.connect(url.getHost(), port).addListener(done -> {
+            if (!done.isSuccess()) {
+                conn.ready.completeExceptionally(done.cause());
+            }
+        });
     }
 
     private List<BenchConnection> connect(EventLoopGroup group, int count, boolean publisher) throws InterruptedException {
@@ -231,22 +362,8 @@ final class LoadRun {
         List<CompletableFuture<BenchConnection>> all = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             permits.acquire();
-            BenchConnection conn = new BenchConnection(this, url, publisher, i, o.publishers(), 64 * 1024 * 1024);
-            Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536), conn);
-                        }
-                    });
-            ChannelFuture f = b.connect(url.getHost(), port);
-            f.addListener(done -> {
-                if (!done.isSuccess()) {
-                    conn.ready.completeExceptionally(done.cause());
-                }
-            });
+            BenchConnection conn = new BenchConnection(this, url, publisher, i, o.publishers(), o.hubProtocol());
+            bootstrap(group, conn);
             conn.ready.whenComplete((c, e) -> permits.release());
             all.add(conn.ready);
         }

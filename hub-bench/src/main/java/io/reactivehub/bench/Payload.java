@@ -1,14 +1,19 @@
 package io.reactivehub.bench;
 
 import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
 
 /**
- * The bench payload: 8 bytes of send time (nanoseconds since the run's epoch; the intended time in
- * fixed-rate runs, so latency has no coordinated omission), 4 bytes publisher index, 4 bytes
- * sequence number, zero padding up to the payload size.
+ * The bench payload. Raw protocol (binary frames): 8 bytes of send time (nanoseconds since the
+ * run's epoch; the intended time in fixed-rate runs, so latency has no coordinated omission),
+ * 4 bytes publisher index, 4 bytes sequence number, zero padding up to the payload size.
+ * Hub protocol: the same three numbers as 16 + 8 + 8 hex digits at the start of the JSON string
+ * in {@code data}, padded with '.' to the payload size.
  */
 final class Payload {
     static final int HEADER = 16;
+    static final int TEXT_HEADER = 32;
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private Payload() {
     }
@@ -20,15 +25,27 @@ final class Payload {
         out.writeZero(size - HEADER);
     }
 
-    static long sentNanos(ByteBuf in) {
-        return in.getLong(in.readerIndex());
+    static void writeText(ByteBuf out, long sentNanos, int publisher, int seq, int size) {
+        hex(out, sentNanos, 16);
+        hex(out, publisher, 8);
+        hex(out, seq, 8);
+        for (int i = TEXT_HEADER; i < size; i++) {
+            out.writeByte('.');
+        }
     }
 
-    static int publisher(ByteBuf in) {
-        return in.getInt(in.readerIndex() + 8);
+    private static void hex(ByteBuf out, long value, int digits) {
+        for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+            out.writeByte(HEX[(int) (value >>> shift) & 0xF]);
+        }
     }
 
-    static int seq(ByteBuf in) {
-        return in.getInt(in.readerIndex() + 12);
+    static long parseHex(ByteBuf in, int index, int digits) {
+        long v = 0;
+        for (int i = 0; i < digits; i++) {
+            int c = in.getByte(index + i);
+            v = (v << 4) | (c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        return v;
     }
 }

@@ -18,7 +18,7 @@ class LoadSmokeIT {
         try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             LoadRun.Options options = new LoadRun.Options(URI.create("ws://127.0.0.1:" + server.port() + "/ws/smoke"),
                     20, 2, 0, 64, Duration.ofSeconds(1), Duration.ofSeconds(2), 16, 10, 1,
-                    (int) ProcessHandle.current().pid(), "smoke");
+                    (int) ProcessHandle.current().pid(), "smoke", false, "smoke", 0);
             LoadResult result = new LoadRun(options).execute();
             assertThat(result.connectFailures()).isZero();
             assertThat(result.delivered()).isPositive();
@@ -38,11 +38,47 @@ class LoadSmokeIT {
         Hub hub = Hub.create();
         try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             LoadRun.Options options = new LoadRun.Options(URI.create("ws://127.0.0.1:" + server.port() + "/ws/rate"),
-                    10, 1, 500, 32, Duration.ofSeconds(1), Duration.ofSeconds(2), 16, 10, 1, 0, "rate");
+                    10, 1, 500, 32, Duration.ofSeconds(1), Duration.ofSeconds(2), 16, 10, 1, 0, "rate", false, "rate", 0);
             LoadResult result = new LoadRun(options).execute();
             // 500 msg/s for 2 s, give or take the tick at each window edge.
             assertThat(result.sent()).isBetween(990L, 1010L);
             assertThat(result.lost()).isZero();
+        } finally {
+            hub.dispose();
+        }
+    }
+
+    @Test
+    void hubProtocolRunMeasuresPushesToo() throws Exception {
+        Hub hub = Hub.create();
+        try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
+            LoadRun.Options options = new LoadRun.Options(URI.create("ws://127.0.0.1:" + server.port() + "/hub"),
+                    10, 1, 0, 48, Duration.ofSeconds(1), Duration.ofSeconds(2), 8, 10, 1, 0, "hub", true, "smoke", 0);
+            LoadResult result = new LoadRun(options).execute();
+            assertThat(result.delivered()).isPositive().isEqualTo(result.expectedDeliveries());
+            assertThat(result.gaps()).isZero();
+        } finally {
+            hub.dispose();
+        }
+    }
+
+    @Test
+    void churnAndIdleRunsReportWhatTheyMeasure(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Hub hub = Hub.create();
+        try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
+            URI url = URI.create("ws://127.0.0.1:" + server.port() + "/ws/churn");
+            LoadResult churn = new LoadRun(new LoadRun.Options(url, 10, 1, 200, 32, Duration.ofSeconds(1),
+                    Duration.ofSeconds(2), 8, 10, 1, 0, "churn", false, "churn", 20)).execute();
+            assertThat(churn.lost()).isZero();
+            assertThat(churn.disconnects()).isZero();
+            LoadResult idle = new LoadRun(new LoadRun.Options(url, 50, 0, 0, 32, Duration.ofSeconds(0),
+                    Duration.ofSeconds(1), 8, 10, 1, (int) ProcessHandle.current().pid(), "idle", false, "idle", 0))
+                    .execute();
+            assertThat(idle.connections()).isEqualTo(50);
+            assertThat(idle.serverRssBytes()).isPositive();
+            java.nio.file.Path png = dir.resolve("chart.png");
+            LoadChart.write(java.util.List.of(churn, idle), png);
+            assertThat(java.nio.file.Files.size(png)).isPositive();
         } finally {
             hub.dispose();
         }
