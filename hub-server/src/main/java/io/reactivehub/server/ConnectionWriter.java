@@ -2,6 +2,7 @@ package io.reactivehub.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
 import java.util.Queue;
@@ -33,6 +34,7 @@ final class ConnectionWriter implements Runnable {
             AtomicLongFieldUpdater.newUpdater(ConnectionWriter.class, "bytes");
 
     private final Channel channel;
+    private final ChannelOutboundInvoker out;
     private final QueueLimits limits;
     private final Runnable onOverflow;
     private final Queue<ByteBuf> queue = Queues.<ByteBuf>unboundedMultiproducer().get();
@@ -45,8 +47,14 @@ final class ConnectionWriter implements Runnable {
     private boolean needsFlush;
     private long dropped;
 
-    ConnectionWriter(Channel channel, QueueLimits limits, Runnable onOverflow) {
+    /**
+     * @param out where frames enter the pipeline: the WebSocket encoder's context, so that
+     *            already-encoded frames skip every handler above it (they would only pass through),
+     *            or the channel itself when there is no such context
+     */
+    ConnectionWriter(Channel channel, ChannelOutboundInvoker out, QueueLimits limits, Runnable onOverflow) {
         this.channel = channel;
+        this.out = out;
         this.limits = limits;
         this.onOverflow = onOverflow;
     }
@@ -61,7 +69,7 @@ final class ConnectionWriter implements Runnable {
             // Already on our loop with nothing waiting: write now, flush once at the end of the
             // burst. Counting it against the queue would let one inbound batch (a client publishing
             // to a channel it subscribes to) overflow its own queue before any drain could run.
-            channel.write(frame, channel.voidPromise());
+            out.write(frame, out.voidPromise());
             needsFlush = true;
             schedule();
             return;
@@ -132,12 +140,12 @@ final class ConnectionWriter implements Runnable {
             if (frame == null) {
                 break;
             }
-            channel.write(frame, channel.voidPromise());
+            out.write(frame, out.voidPromise());
             wrote = true;
         }
         if (wrote || needsFlush) {
             needsFlush = false;
-            channel.flush();
+            out.flush();
         }
     }
 

@@ -8,6 +8,7 @@ import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.Codec;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
+import io.reactivehub.core.codec.WireBuffers;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +55,10 @@ abstract class Session {
         this.outbound = out;
         in.withConnection(c -> {
             connection = c;
-            ConnectionWriter w = new ConnectionWriter(c.channel(), config.queueLimits(), this::slowConsumer);
+            // Frames are encoded already: enter the pipeline below the WebSocket encoder.
+            ChannelHandlerContext encoder = c.channel().pipeline().context("wsencoder");
+            ConnectionWriter w = new ConnectionWriter(c.channel(), encoder != null ? encoder : c.channel(),
+                    config.queueLimits(), this::slowConsumer);
             writer = w;
             FrameGuards.install(c, config.maxMessageSize());
             c.addHandlerLast("hub.writability", new WritabilityListener(w));
@@ -98,7 +102,7 @@ abstract class Session {
         if (w == null || subscriptions.containsKey(channel)) {
             return false;
         }
-        Disposable attached = hub.attach(channel, message -> w.offer(message.encoded(codec).retainedDuplicate()));
+        Disposable attached = hub.attach(channel, message -> w.offer(WireBuffers.share(message.encoded(codec))));
         Disposable previous = subscriptions.putIfAbsent(channel, attached);
         if (previous != null) {
             attached.dispose();

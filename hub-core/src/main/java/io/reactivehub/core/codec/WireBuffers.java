@@ -44,6 +44,15 @@ public final class WireBuffers {
         return Unpooled.wrappedBuffer(frame);
     }
 
+    /**
+     * A buffer of its own over the same memory as {@code frame}, for one connection to write and
+     * release. Unlike {@code retainedDuplicate()} it shares no reference count with the other
+     * deliveries of the frame, so the event loops writing them never contend on one counter.
+     */
+    public static ByteBuf share(ByteBuf frame) {
+        return Unpooled.wrappedBuffer(frame.nioBuffer());
+    }
+
     /** One complete unmasked frame holding {@code payload}. */
     public static ByteBuf frame(int opcode, byte[] payload) {
         ByteBuffer out = startFrame(opcode, payload.length);
