@@ -7,6 +7,7 @@ import io.reactivehub.core.Hub;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.codec.RawFrameCodec;
+import io.reactivehub.core.codec.WireBuffers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,7 @@ import reactor.core.publisher.BaseSubscriber;
 
 /**
  * One publish into a channel with N subscribers, through the server's own path: every
- * subscriber's listener takes a retained duplicate of the message's shared raw frame and offers
+ * subscriber's listener takes its own view (WireBuffers.share) of the message's shared raw frame and offers
  * it to its own bounded queue, whose subscriber releases it (the socket write, stubbed out).
  * Run with {@code -prof gc}: allocation per operation divided by N is the cost per delivery.
  */
@@ -57,7 +58,7 @@ public class FanoutBenchmark {
                     frame.release();
                 }
             });
-            attached.add(hub.attach(channel, m -> queue.offer(m.encoded(RawFrameCodec.INSTANCE).retainedDuplicate())));
+            attached.add(hub.attach(channel, m -> queue.offer(WireBuffers.share(m.encoded(RawFrameCodec.INSTANCE)))));
         }
     }
 

@@ -2,6 +2,7 @@ package io.reactivehub.core.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.internal.PlatformDependent;
 import java.nio.ByteBuffer;
 
 /**
@@ -41,7 +42,7 @@ public final class WireBuffers {
     /** Wraps a completely written frame; the result is read-only by convention and never freed explicitly. */
     public static ByteBuf finish(ByteBuffer frame) {
         frame.flip();
-        return Unpooled.wrappedBuffer(frame);
+        return PlatformDependent.hasUnsafe() ? new SharedFrame(frame) : Unpooled.wrappedBuffer(frame);
     }
 
     /**
@@ -50,6 +51,9 @@ public final class WireBuffers {
      * deliveries of the frame, so the event loops writing them never contend on one counter.
      */
     public static ByteBuf share(ByteBuf frame) {
+        if (frame instanceof SharedFrame shared) {
+            return new SharedFrame(shared.memory);
+        }
         return Unpooled.wrappedBuffer(frame.nioBuffer());
     }
 

@@ -59,4 +59,18 @@ class CodecTest {
         ByteBuf frame = HubPushCodec.INSTANCE.encode(new Message(ROOM, 2, new byte[] {1, 2, 3}, PayloadType.BINARY));
         assertThat(payloadOf(frame, 2)).isEqualTo("{\"channel\":\"room\",\"offset\":2,\"data\":\"AQID\",\"encoding\":\"base64\"}");
     }
+
+    @Test
+    void sharedViewsReadTheSameBytesAndReleaseIndependently() {
+        ByteBuf frame = RawFrameCodec.INSTANCE.encode(new Message(ROOM, 1, "hello".getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
+        ByteBuf a = WireBuffers.share(frame);
+        ByteBuf b = WireBuffers.share(frame);
+        a.skipBytes(3);
+        assertThat(bytes(b)).containsExactly(bytes(frame));
+        assertThat(a.release()).isTrue();
+        assertThat(b.refCnt()).isEqualTo(1);
+        assertThat(bytes(b)).containsExactly(0x81, 5, 'h', 'e', 'l', 'l', 'o');
+        assertThat(b.release()).isTrue();
+        assertThat(bytes(frame)).containsExactly(0x81, 5, 'h', 'e', 'l', 'l', 'o');
+    }
 }
