@@ -23,7 +23,7 @@ final class LoadCommand implements Callable<Integer> {
         FANOUT_LATENCY("fanout-latency", 1000, 1, 1000, 64, 0),
         MANY_PUBLISHERS("many-publishers", 100, 10, 0, 1024, 0),
         IDLE("idle", 10_000, 0, 0, 64, 0),
-        CHURN("churn", 1000, 1, 1000, 64, 200);
+        CHURN("churn", 1000, 1, 100, 64, 200);
 
         final String label;
         final int subs;
@@ -47,7 +47,7 @@ final class LoadCommand implements Callable<Integer> {
 
     @Option(names = "--preset", description = {"fanout-max (1000 subs, 1 pub, max rate, 64 B), fanout-latency (1000 subs,",
             "1 pub, 1000 msg/s, 64 B), many-publishers (100 subs, 10 pubs, max, 1 KiB), idle (10,000 idle",
-            "connections: server RSS per connection), churn (1000 subs, 1000 msg/s, 200 connects+closes/s);",
+            "connections: server RSS per connection), churn (1000 subs, 100 msg/s, 200 connects+closes/s);",
             "explicit options override it"})
     String preset;
 

@@ -281,12 +281,14 @@ final class LoadRun {
         double serverCpu = serverAtStart == null ? Double.NaN : serverAtEnd.cpuPercentSince(serverAtStart);
         long serverRss = serverAtEnd == null ? -1 : serverAtEnd.rssBytes();
         double selfCpu = (selfCpuAtEnd - selfCpuAtStart) / 1e9 / seconds * 100;
+        int disconnects = lost.get() + serverCloses.get();
+        running = false; // our own closes below are not disconnects
         pubs.forEach(p -> p.channel().close());
         subs.forEach(s -> s.channel().close());
         return new LoadResult(o.label(), o.url().toString(), o.subscribers(), o.publishers(), o.rate(), o.size(),
                 seconds, subs.size() + pubs.size(), connectFailures, connectSeconds, sentInWindow.sum(), expected,
                 delivered, delivered / seconds, Math.max(0, expected - delivered), gaps.sum(), reorders.sum(),
-                lost.get() + serverCloses.get(), total, serverCpu, serverRss, selfCpu, -1);
+                disconnects, total, serverCpu, serverRss, selfCpu, -1);
     }
 
     /** No publishing: hold the connections for the duration, then report the server's RSS per connection. */
@@ -303,9 +305,11 @@ final class LoadRun {
                     before.rssBytes() >> 20, end.rssBytes() >> 20, subs.size(),
                     (end.rssBytes() - before.rssBytes()) / 1024.0 / Math.max(1, subs.size()));
         }
+        int disconnects = lost.get() + serverCloses.get();
+        running = false;
         subs.forEach(s -> s.channel().close());
         return new LoadResult(o.label(), o.url().toString(), o.subscribers(), 0, 0, o.size(), seconds, subs.size(),
-                failures, connectSeconds, 0, 0, 0, 0, 0, 0, 0, lost.get() + serverCloses.get(), new Histogram(3),
+                failures, connectSeconds, 0, 0, 0, 0, 0, 0, 0, disconnects, new Histogram(3),
                 server == null ? Double.NaN : end.cpuPercentSince(start), server == null ? -1 : end.rssBytes(),
                 selfCpu, server == null ? -1 : (end.rssBytes() - before.rssBytes()) / Math.max(1, subs.size()));
     }
