@@ -44,8 +44,8 @@ run() { # name port url-path command...
   for i in 1 2; do
     java -jar "$bench_jar" load --url "ws://127.0.0.1:$port$path" --preset "$preset" --label "$name" \
          --server-pid "$server_pid" --json "$out/$name-$i.json" ${load_args[@]+"${load_args[@]}"} \
-         2>"$out/$name-$i.progress" \
-         | tail -n 1 | tee -a "$out/table.txt"
+         2>"$out/$name-$i.progress" | tail -n 1 | tee -a "$out/table.txt" \
+         || echo "$name run $i: the generator reported no delivery (see $out/$name-$i.progress)" | tee -a "$out/table.txt"
   done
   stop_server
 }
@@ -55,11 +55,12 @@ run hub   18080 /ws/bench java -jar "$hub_jar" --host 127.0.0.1 --port 18080
 run node  18091 /         node "$root/hub-bench/peers/node-ws/server.js" 18091
 run netty 18090 /         java -cp "$bench_jar" io.reactivehub.bench.BenchCommand netty-server --port 18090
 
-best() { # highest deliveriesPerSecond of a server's runs
-  grep -h '"deliveriesPerSecond"' "$out/$1"-*.json | sed 's/[^0-9.E]//g' | sort -g | tail -n 1
+best() { # highest deliveriesPerSecond of a server's runs (0 when none delivered)
+  { grep -h '"deliveriesPerSecond"' "$out/$1"-*.json 2>/dev/null || echo 0; } | sed 's/[^0-9.E]//g' | sort -g | tail -n 1
 }
 hub=$(best hub); node=$(best node); netty=$(best netty)
 echo
 echo "preset $preset, best of two, deliveries/s: hub $hub, node ws $node, netty $netty"
-awk -v h="$hub" -v n="$node" -v t="$netty" 'BEGIN { printf "hub / node ws = %.2fx, hub / netty = %.2fx\n", h / n, h / t }'
+awk -v h="$hub" -v n="$node" -v t="$netty" 'BEGIN {
+  printf "hub / node ws = %s, hub / netty = %s\n", (n > 0 ? sprintf("%.2fx", h / n) : "n/a"), (t > 0 ? sprintf("%.2fx", h / t) : "n/a") }'
 echo "results in $out"

@@ -200,15 +200,22 @@ final class LoadRun {
             pubs.forEach(p -> p.channel().eventLoop().execute(() -> p.startWindow(o.window())));
         } else {
             double perPublisher = (double) o.rate() / pubs.size();
+            long warmupNanos = o.warmup().toNanos();
             for (BenchConnection p : pubs) {
+                long[] nextAt = {start};
                 tickers.add(p.channel().eventLoop().scheduleAtFixedRate(() -> {
                     if (!sending) {
                         return;
                     }
                     long now = nowNanos();
-                    long due = (long) ((now - start) / 1e9 * perPublisher);
-                    while (p.sentCount() < due) {
-                        p.sendOne(start + (long) (p.sentCount() * 1e9 / perPublisher));
+                    // Intended send times, so a stall shows as latency (no coordinated omission).
+                    // The rate ramps from 10% to 100% over the warm-up: both JITs warm up before
+                    // the full load can overflow anybody's queue.
+                    while (nextAt[0] <= now) {
+                        p.sendOne(nextAt[0]);
+                        long elapsed = nextAt[0] - start;
+                        double share = elapsed >= warmupNanos ? 1.0 : 0.1 + 0.9 * elapsed / (double) warmupNanos;
+                        nextAt[0] += (long) (1e9 / (perPublisher * share));
                     }
                     p.flush();
                 }, 0, 1, TimeUnit.MILLISECONDS));

@@ -19,6 +19,8 @@ public final class CloseCodes {
     public static final int INTERNAL_ERROR = 1011;
     /** The connection's delivery queue overflowed under the disconnect policy: it read too slowly. */
     public static final int SLOW_CONSUMER = 4001;
+    /** The connection sent nothing, not even a pong, for the idle timeout. */
+    public static final int IDLE_TIMEOUT = 4002;
 
     private CloseCodes() {
     }

@@ -15,16 +15,23 @@ import java.util.Objects;
  *                       ({@link QueueLimits#DEFAULT})
  * @param closeTimeout   how long a connection being closed by the server may take to receive
  *                       the close frame before the TCP connection is cut (5 s by default)
+ * @param pingInterval   how often the server checks each connection and pings it when it has
+ *                       sent nothing for that long (25 s by default)
+ * @param idleTimeout    silence (not even a pong) after which a connection is closed with
+ *                       {@link CloseCodes#IDLE_TIMEOUT} (60 s by default; longer than pingInterval)
  */
 public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
-                           Duration closeTimeout) {
+                           Duration closeTimeout, Duration pingInterval, Duration idleTimeout) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
-            DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT);
+            DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL,
+            DEFAULT_IDLE_TIMEOUT);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -42,25 +49,39 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
         if (closeTimeout.isNegative() || closeTimeout.isZero()) {
             throw new IllegalArgumentException("closeTimeout must be positive, was " + closeTimeout);
         }
+        Objects.requireNonNull(pingInterval, "pingInterval");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (pingInterval.isNegative() || pingInterval.isZero()) {
+            throw new IllegalArgumentException("pingInterval must be positive, was " + pingInterval);
+        }
+        if (idleTimeout.compareTo(pingInterval) <= 0) {
+            throw new IllegalArgumentException("idleTimeout (" + idleTimeout + ") must be longer than pingInterval ("
+                    + pingInterval + ")");
+        }
     }
 
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout);
+        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout);
+        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout);
     }
 
     public ServerConfig withMaxMessageSize(int newMax) {
-        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout);
+        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout);
     }
 
     public ServerConfig withQueueLimits(QueueLimits newLimits) {
-        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout);
+        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout);
     }
 
     public ServerConfig withCloseTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout);
+    }
+
+    /** Heartbeat: ping after {@code interval} of silence, close after {@code timeout}. */
+    public ServerConfig withHeartbeat(Duration interval, Duration timeout) {
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout);
     }
 }

@@ -9,6 +9,7 @@ import io.reactivehub.core.Codec;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.codec.WireBuffers;
+import io.reactivehub.core.transport.Heartbeat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,12 @@ abstract class Session {
             writer = w;
             FrameGuards.install(c, config.maxMessageSize());
             c.addHandlerLast("hub.writability", new WritabilityListener(w));
+            c.addHandlerLast("hub.heartbeat", new Heartbeat(config.pingInterval(), config.idleTimeout(), ctx -> {
+                log.info("session {} ({}): silent for {}, closing with {}", id, describe(), config.idleTimeout(),
+                        CloseCodes.IDLE_TIMEOUT);
+                // The peer is likely gone: send the close frame and cut the connection without waiting.
+                FrameGuards.closeWith(ctx, CloseCodes.IDLE_TIMEOUT, "idle timeout");
+            }));
             c.onDispose(this::release);
             log.debug("session {}: open from {} ({})", id, c.channel().remoteAddress(), describe());
         });

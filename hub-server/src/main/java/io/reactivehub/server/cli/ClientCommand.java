@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.reactivehub.core.transport.Heartbeat;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -37,8 +38,23 @@ final class ClientCommand implements Callable<Integer> {
             description = "Largest message accepted from the server. Default: ${DEFAULT-VALUE}")
     int maxMessageSize;
 
+    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "25s",
+            converter = ServeCommand.DurationConverter.class,
+            description = "Ping the server after this much silence. Default: ${DEFAULT-VALUE}")
+    java.time.Duration pingInterval;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = ServeCommand.DurationConverter.class,
+            description = "Give up on a server silent this long (not even a pong). Default: ${DEFAULT-VALUE}")
+    java.time.Duration idleTimeout;
+
     @Override
     public Integer call() {
+        if (idleTimeout.compareTo(pingInterval) <= 0) {
+            System.err.println("error: --idle-timeout must be longer than --ping-interval");
+            return 2;
+        }
+        java.util.concurrent.atomic.AtomicBoolean deadServer = new java.util.concurrent.atomic.AtomicBoolean();
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("ws") && !scheme.equals("wss")) {
@@ -66,6 +82,11 @@ final class ClientCommand implements Callable<Integer> {
                     .uri(url)
                     .handle((in, outbound) -> {
                         in.receiveCloseStatus().subscribe(closedBy::set);
+                        in.withConnection(c -> c.addHandlerLast("hub.heartbeat",
+                                new Heartbeat(pingInterval, idleTimeout, ctx -> {
+                                    deadServer.set(true);
+                                    ctx.close();
+                                })));
                         Mono<Void> printing = in.aggregateFrames(maxMessageSize).receiveFrames()
                                 .doOnNext(frame -> print(out, frame))
                                 .then();
@@ -80,6 +101,10 @@ final class ClientCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null && e.getMessage() != null && e.getMessage().startsWith("java.") ? e.getCause() : e;
             System.err.println("error: cannot talk to " + url + ": " + describe(cause));
+            return 1;
+        }
+        if (deadServer.get()) {
+            System.err.println("error: no sign of life from " + url + " for " + idleTimeout.toSeconds() + "s; gave up");
             return 1;
         }
         WebSocketCloseStatus status = closedBy.get();

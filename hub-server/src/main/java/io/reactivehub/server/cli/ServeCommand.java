@@ -53,10 +53,28 @@ final class ServeCommand implements Callable<Integer> {
                     + "is cut, e.g. 500ms, 5s, 1m (HUB_CLOSE_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration closeTimeout;
 
+    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "${env:HUB_PING_INTERVAL:-25s}",
+            converter = DurationConverter.class,
+            description = "How often each connection is checked and, if it sent nothing that long, pinged "
+                    + "(HUB_PING_INTERVAL). Default: ${DEFAULT-VALUE}")
+    Duration pingInterval;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_IDLE_TIMEOUT:-60s}",
+            converter = DurationConverter.class,
+            description = "Silence (not even a pong) after which a connection is closed with 4002; longer than "
+                    + "the ping interval (HUB_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    Duration idleTimeout;
+
     @Override
     public Integer call() {
         QueueLimits limits = new QueueLimits(queueMaxMessages, queueMaxBytes, slowConsumer);
-        ServerConfig config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout);
+        ServerConfig config;
+        try {
+            config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout, pingInterval, idleTimeout);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
         Hub hub = Hub.create(new HubOptions(limits));
         HubServer server = HubServer.start(hub, config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

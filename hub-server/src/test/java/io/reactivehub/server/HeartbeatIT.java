@@ -1,0 +1,121 @@
+package io.reactivehub.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reactivehub.core.ChannelName;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Pings, idle timeouts and dead peers, on both ends. */
+class HeartbeatIT {
+    private final ServerFixture fixture = new ServerFixture(
+            ServerConfig.DEFAULT.withHeartbeat(Duration.ofMillis(200), Duration.ofMillis(700)));
+
+    @AfterEach
+    void stop() {
+        fixture.close();
+    }
+
+    @Test
+    void aSilentPeerIsPingedThenClosedWith4002AndLeavesItsChannel() throws Exception {
+        try (WsTestClient silent = WsTestClient.connect(fixture.port(), "/ws/hb")) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.subscriberCount(ChannelName.of("hb")) == 1);
+            int pings = 0;
+            while (true) {
+                WsTestClient.Frame frame = silent.read();
+                if (frame.opcode() == 0x9) {
+                    pings++;
+                } else if (frame.isClose()) {
+                    assertThat(frame.closeCode()).isEqualTo(CloseCodes.IDLE_TIMEOUT);
+                    break;
+                }
+            }
+            assertThat(pings).isGreaterThanOrEqualTo(1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.channelCount() == 0);
+        }
+    }
+
+    @Test
+    void aPeerThatAnswersPingsStaysConnectedPastTheIdleTimeout() throws Exception {
+        try (WsTestClient alive = WsTestClient.connect(fixture.port(), "/ws/hb")) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.subscriberCount(ChannelName.of("hb")) == 1);
+            // Eight pings take at least 8 x 200 ms, more than twice the 700 ms idle timeout.
+            for (int pings = 0; pings < 8; ) {
+                WsTestClient.Frame frame = alive.read();
+                assertThat(frame.isClose()).as("closed although it answered every ping").isFalse();
+                if (frame.opcode() == 0x9) {
+                    alive.sendFrame(true, 0, 0xA, frame.payload());
+                    pings++;
+                }
+            }
+            alive.sendText("still here");
+            WsTestClient.Frame echo;
+            do {
+                echo = alive.read();
+            } while (echo.opcode() == 0x9);
+            assertThat(echo.text()).isEqualTo("still here");
+        }
+    }
+
+    @Test
+    void theCliClientGivesUpOnAServerThatStopsAnswering() throws Exception {
+        try (ServerSocket mute = new ServerSocket(0)) {
+            Thread acceptor = new Thread(() -> acceptAndGoSilent(mute));
+            acceptor.setDaemon(true);
+            acceptor.start();
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "io.reactivehub.server.cli.HubCommand",
+                    "client", "--ping-interval", "200ms", "--idle-timeout", "700ms",
+                    "ws://127.0.0.1:" + mute.getLocalPort() + "/ws"));
+            Process cli = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            try {
+                assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(cli.exitValue()).isEqualTo(1);
+                String err = new String(cli.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(err.strip()).startsWith("error: no sign of life from").doesNotContain("Exception");
+            } finally {
+                cli.destroyForcibly();
+            }
+        }
+    }
+
+    /** Completes one WebSocket handshake, then reads and ignores everything, answering nothing. */
+    private static void acceptAndGoSilent(ServerSocket server) {
+        try (Socket s = server.accept()) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            String key = null;
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("sec-websocket-key:")) {
+                    key = line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+            String accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
+                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+            OutputStream out = s.getOutputStream();
+            out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            while (s.getInputStream().read() >= 0) {
+                // swallow pings and everything else
+            }
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            // the test ends by closing the socket
+        }
+    }
+}
