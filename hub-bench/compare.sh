@@ -7,6 +7,10 @@
 #   hub-bench/compare.sh fanout-max [extra hub-bench load options, e.g. --duration 20]
 #
 # Results (JSON per run) go to hub-bench/results/<date>-<preset>/.
+#
+# The reference servers buffer without limit; the hub runs with per-connection queues of
+# 16384 messages / 16 MiB so that max-rate windows do not trip its slow-consumer policy.
+# HUB_FLAGS overrides that (HUB_FLAGS="" runs the hub with its defaults: 1024 / 1 MiB).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 preset=${1:?usage: compare.sh PRESET [load options]}
@@ -51,7 +55,8 @@ run() { # name port url-path command...
 }
 
 # Extra arguments go to the load generator only.
-run hub   18080 /ws/bench java -jar "$hub_jar" --host 127.0.0.1 --port 18080
+read -r -a hub_flags <<< "${HUB_FLAGS---queue-max-messages 16384 --queue-max-bytes 16777216}"
+run hub   18080 /ws/bench java -jar "$hub_jar" --host 127.0.0.1 --port 18080 ${hub_flags[@]+"${hub_flags[@]}"}
 run node  18091 /         node "$root/hub-bench/peers/node-ws/server.js" 18091
 run netty 18090 /         java -cp "$bench_jar" io.reactivehub.bench.BenchCommand netty-server --port 18090
 

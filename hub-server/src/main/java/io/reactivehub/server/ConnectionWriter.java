@@ -8,7 +8,7 @@ import io.reactivehub.core.SlowConsumerPolicy;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import reactor.util.concurrent.Queues;
+import io.netty.util.internal.PlatformDependent;
 
 /**
  * One connection's bounded outbound queue of encoded frames, written by the connection's own event
@@ -37,7 +37,8 @@ final class ConnectionWriter implements Runnable {
     private final ChannelOutboundInvoker out;
     private final QueueLimits limits;
     private final Runnable onOverflow;
-    private final Queue<ByteBuf> queue = Queues.<ByteBuf>unboundedMultiproducer().get();
+    // Chunked array MPSC queue: no node allocated per frame.
+    private final Queue<ByteBuf> queue = PlatformDependent.newMpscQueue();
     private volatile int scheduled;
     private volatile long count;
     private volatile long bytes;
