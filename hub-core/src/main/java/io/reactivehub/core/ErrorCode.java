@@ -24,7 +24,11 @@ public enum ErrorCode {
     /** The payload is larger than the server's maximum message size. */
     MESSAGE_TOO_LARGE(108),
     /** The hub is closed. */
-    HUB_CLOSED(109);
+    HUB_CLOSED(109),
+    /** A per-connection limit (such as the number of subscriptions) is reached. */
+    LIMIT_EXCEEDED(110),
+    /** The connection publishes faster than its rate limit; the message was not published. */
+    RATE_LIMITED(111);
 
     private final int code;
 

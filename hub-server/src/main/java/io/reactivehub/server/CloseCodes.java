@@ -13,6 +13,8 @@ public final class CloseCodes {
     public static final int PROTOCOL_ERROR = 1002;
     /** A text message (or close reason) was not valid UTF-8. */
     public static final int INVALID_PAYLOAD = 1007;
+    /** The client broke a policy: kept publishing over its rate limit. */
+    public static final int POLICY_VIOLATION = 1008;
     /** A message larger than the server's maximum message size. */
     public static final int MESSAGE_TOO_BIG = 1009;
     /** The server failed while handling the connection. */

@@ -37,6 +37,7 @@ final class ConnectionWriter implements Runnable {
     private final ChannelOutboundInvoker out;
     private final QueueLimits limits;
     private final Runnable onOverflow;
+    private final java.util.function.LongConsumer onDropped;
     // Chunked array MPSC queue: no node allocated per frame.
     private final Queue<ByteBuf> queue = PlatformDependent.newMpscQueue();
     private volatile int scheduled;
@@ -47,14 +48,17 @@ final class ConnectionWriter implements Runnable {
     private boolean overflowReported;
     private boolean needsFlush;
     private long dropped;
+    private Runnable whenDrained;
 
     /**
      * @param out where frames enter the pipeline: the WebSocket encoder's context, so that
      *            already-encoded frames skip every handler above it (they would only pass through),
      *            or the channel itself when there is no such context
      */
-    ConnectionWriter(Channel channel, ChannelOutboundInvoker out, QueueLimits limits, Runnable onOverflow) {
+    ConnectionWriter(Channel channel, ChannelOutboundInvoker out, QueueLimits limits, Runnable onOverflow,
+                     java.util.function.LongConsumer onDropped) {
         this.channel = channel;
+        this.onDropped = onDropped;
         this.out = out;
         this.limits = limits;
         this.onOverflow = onOverflow;
@@ -105,6 +109,15 @@ final class ConnectionWriter implements Runnable {
         return count == 0;
     }
 
+    /**
+     * Runs {@code action} on the event loop once everything queued now has been written (at once if
+     * nothing waits). Call on the event loop, after the producers have been detached.
+     */
+    void whenDrained(Runnable action) {
+        whenDrained = action;
+        run();
+    }
+
     long dropped() {
         return dropped;
     }
@@ -126,6 +139,7 @@ final class ConnectionWriter implements Runnable {
             return;
         }
         if (limits.policy() == SlowConsumerPolicy.DROP_OLDEST) {
+            long before = dropped;
             while (count > limits.maxMessages() || bytes > limits.maxBytes()) {
                 ByteBuf oldest = take();
                 if (oldest == null) {
@@ -133,6 +147,9 @@ final class ConnectionWriter implements Runnable {
                 }
                 oldest.release();
                 dropped++;
+            }
+            if (dropped != before) {
+                onDropped.accept(dropped - before);
             }
         }
         boolean wrote = false;
@@ -147,6 +164,11 @@ final class ConnectionWriter implements Runnable {
         if (wrote || needsFlush) {
             needsFlush = false;
             out.flush();
+        }
+        if (whenDrained != null && count == 0) {
+            Runnable action = whenDrained;
+            whenDrained = null;
+            action.run();
         }
     }
 

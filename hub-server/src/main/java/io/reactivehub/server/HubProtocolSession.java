@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.ErrorCode;
-import io.reactivehub.core.Hub;
 import io.reactivehub.core.HubException;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.PublishResult;
@@ -32,8 +31,8 @@ final class HubProtocolSession extends Session {
     private static final Logger log = LoggerFactory.getLogger(HubProtocolSession.class);
     static final ObjectMapper JSON = new ObjectMapper();
 
-    HubProtocolSession(Hub hub, ServerConfig config) {
-        super(hub, config);
+    HubProtocolSession(SessionContext context, String ip) {
+        super(context, ip);
     }
 
     @Override
@@ -84,6 +83,10 @@ final class HubProtocolSession extends Session {
                 if (isSubscribed(channel)) {
                     throw new HubException(ErrorCode.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
                 }
+                if (subscriptionCount() >= maxSubscriptions()) {
+                    throw new HubException(ErrorCode.LIMIT_EXCEEDED,
+                            "at most " + maxSubscriptions() + " subscriptions per connection");
+                }
                 // Reply, then attach: the reply precedes every push of the channel, and whatever is
                 // published after the client reads the reply reaches it.
                 reply(ok(id));
@@ -108,14 +111,22 @@ final class HubProtocolSession extends Session {
         if (data == null) {
             throw new HubException(ErrorCode.MISSING_FIELD, "missing field 'data'");
         }
+        if (!mayPublish()) {
+            throw new HubException(ErrorCode.RATE_LIMITED, "publish rate limit exceeded ("
+                    + config.limits().publishRate() + " msg/s)");
+        }
         byte[] payload;
         try {
             payload = JSON.writeValueAsBytes(data);
         } catch (JsonProcessingException e) {
             throw new HubException(ErrorCode.INVALID_FIELD, "'data' cannot be serialized");
         }
+        long start = System.nanoTime();
         hub.publish(channel, payload, PayloadType.JSON).subscribe(
-                result -> reply(published(id, result)),
+                result -> {
+                    metrics.published(payload.length, result.subscribers(), start);
+                    reply(published(id, result));
+                },
                 e -> {
                     ErrorCode code = e instanceof HubException he ? he.errorCode() : ErrorCode.INTERNAL;
                     if (code == ErrorCode.INTERNAL) {
@@ -152,6 +163,7 @@ final class HubProtocolSession extends Session {
 
     private void reject(JsonNode id, ErrorCode code, String message) {
         log.info("session {}: rejected command: {} {}", this.id, code.code(), message);
+        metrics.protocolError();
         ObjectNode reply = JSON.createObjectNode();
         reply.set("id", id);
         ObjectNode error = reply.putObject("error");

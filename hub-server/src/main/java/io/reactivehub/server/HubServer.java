@@ -7,6 +7,8 @@ import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.Hub;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.reactivestreams.Publisher;
@@ -32,11 +34,13 @@ public final class HubServer implements AutoCloseable {
     private final Hub hub;
     private final ServerConfig config;
     private final DisposableServer server;
+    private final Routes routes;
 
-    private HubServer(Hub hub, ServerConfig config, DisposableServer server) {
+    private HubServer(Hub hub, ServerConfig config, DisposableServer server, Routes routes) {
         this.hub = hub;
         this.config = config;
         this.server = server;
+        this.routes = routes;
     }
 
     /** Binds and starts serving; returns once the port is bound. */
@@ -59,14 +63,16 @@ public final class HubServer implements AutoCloseable {
                     extraRoutes.accept(r, routes);
                     r.get("/ws", (req, res) -> routes.raw(req, res, () -> DEFAULT_CHANNEL))
                             .get("/ws/{channel}", routes::rawChannel)
-                            .get("/hub", routes::hubProtocol);
+                            .get("/hub", routes::hubProtocol)
+                            .get("/health", routes::health)
+                            .get("/metrics", routes::metrics);
                 })
                 .bindNow(Duration.ofSeconds(30));
         log.info("hub listening on {}:{} (raw protocol on /ws and /ws/{channel}, hub protocol on /hub); "
                         + "max message {} bytes, per-connection queue {} messages / {} bytes, slow consumers: {}",
                 config.host(), server.port(), config.maxMessageSize(), config.queueLimits().maxMessages(),
                 config.queueLimits().maxBytes(), config.queueLimits().policy());
-        return new HubServer(hub, config, server);
+        return new HubServer(hub, config, server, routes);
     }
 
     /** The bound port (useful with port 0). */
@@ -91,6 +97,32 @@ public final class HubServer implements AutoCloseable {
         server.onDispose().block();
     }
 
+    /** Open WebSocket connections now. */
+    public int connections() {
+        return routes.context.sessions().size();
+    }
+
+    /**
+     * Graceful shutdown: stops accepting connections (new upgrades get 503 meanwhile), stops
+     * delivering new messages, lets every connection write what is already queued, then closes it
+     * with 1001; whatever is still open after {@code grace} is cut. Blocks until done.
+     *
+     * @return whether every connection closed cleanly within the grace period
+     */
+    public boolean shutdown(Duration grace) {
+        routes.draining = true;
+        server.channel().close().awaitUninterruptibly(grace.toMillis());
+        int open = connections();
+        log.info("shutting down: closing {} connections with {} (grace {})", open, CloseCodes.GOING_AWAY, grace);
+        for (Session session : routes.context.sessions()) {
+            session.closeAfterDrain(CloseCodes.GOING_AWAY, "server shutting down", grace);
+        }
+        boolean clean = routes.awaitNoSessions(grace);
+        server.disposeNow(Duration.ofSeconds(5));
+        log.info("shut down {}", clean ? "cleanly" : "with connections cut after the grace period");
+        return clean;
+    }
+
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(10));
@@ -101,10 +133,15 @@ public final class HubServer implements AutoCloseable {
         private final Hub hub;
         private final ServerConfig config;
         private final WebsocketServerSpec spec;
+        final SessionContext context;
+        volatile boolean draining;
 
         Routes(Hub hub, ServerConfig config) {
             this.hub = hub;
             this.config = config;
+            Set<Session> sessions = ConcurrentHashMap.newKeySet();
+            this.context = new SessionContext(hub, config, sessions, new HubMetrics(hub, sessions),
+                    new ConcurrentHashMap<>());
             this.spec = WebsocketServerSpec.builder()
                     .maxFramePayloadLength(config.maxMessageSize())
                     .handlePing(false)
@@ -129,17 +166,108 @@ public final class HubServer implements AutoCloseable {
             if (!isUpgrade(req)) {
                 return upgradeRequired(res);
             }
-            RawSession session = new RawSession(hub, config, channel.get());
-            return res.sendWebsocket(session::handle, spec);
+            Publisher<Void> refused = admit(req, res);
+            if (refused != null) {
+                return refused;
+            }
+            RawSession session = new RawSession(context, channel.get(), ip(req));
+            return upgrade(res, session);
         }
 
         Publisher<Void> hubProtocol(HttpServerRequest req, HttpServerResponse res) {
             if (!isUpgrade(req)) {
                 return upgradeRequired(res);
             }
-            HubProtocolSession session = new HubProtocolSession(hub, config);
+            Publisher<Void> refused = admit(req, res);
+            if (refused != null) {
+                return refused;
+            }
+            HubProtocolSession session = new HubProtocolSession(context, ip(req));
+            return upgrade(res, session);
+        }
+
+        private Publisher<Void> upgrade(HttpServerResponse res, Session session) {
             return res.sendWebsocket(session::handle, spec);
         }
+
+        private static String ip(HttpServerRequest req) {
+            java.net.InetSocketAddress remote = req.remoteAddress();
+            return remote == null ? "unknown" : remote.getAddress() == null ? remote.getHostString()
+                    : remote.getAddress().getHostAddress();
+        }
+
+        /**
+         * The checks before an upgrade, cheapest refusal first. Returns the refusal, or null when
+         * the connection may proceed. Counts are of open sessions, so a burst of simultaneous
+         * upgrades can overshoot a limit by the upgrades in flight.
+         */
+        private Publisher<Void> admit(HttpServerRequest req, HttpServerResponse res) {
+            if (draining) {
+                return refuse(res, HttpResponseStatus.SERVICE_UNAVAILABLE, "shutdown", "server shutting down");
+            }
+            ConnectionLimits limits = config.limits();
+            String origin = req.requestHeaders().get(HttpHeaderNames.ORIGIN);
+            if (!limits.originAllowed(origin)) {
+                log.info("refused a connection from {}: origin {} is not allowed", ip(req), origin);
+                return refuse(res, HttpResponseStatus.FORBIDDEN, "origin", "origin not allowed");
+            }
+            if (context.sessions().size() >= limits.maxConnections()) {
+                log.warn("refused a connection from {}: {} connections open, the maximum", ip(req),
+                        limits.maxConnections());
+                return refuse(res, HttpResponseStatus.SERVICE_UNAVAILABLE, "max_connections", "too many connections");
+            }
+            if (!context.ipHasRoom(ip(req))) {
+                log.info("refused a connection from {}: {} connections from that address, the maximum", ip(req),
+                        limits.maxConnectionsPerIp());
+                return refuse(res, HttpResponseStatus.TOO_MANY_REQUESTS, "max_connections_per_ip",
+                        "too many connections from your address");
+            }
+            return null;
+        }
+
+        private Publisher<Void> refuse(HttpServerResponse res, HttpResponseStatus status, String reason, String text) {
+            context.metrics().rejected(reason);
+            return res.status(status)
+                    .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .sendString(reactor.core.publisher.Mono.just(text + "\n"));
+        }
+
+        /** 200 with a small JSON status while serving, 503 while shutting down. */
+        Publisher<Void> health(HttpServerRequest req, HttpServerResponse res) {
+            String body = "{\"status\":\"" + (draining ? "DRAINING" : "UP") + "\",\"connections\":"
+                    + context.sessions().size() + ",\"channels\":" + hub.channelCount() + "}";
+            return res.status(draining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK)
+                    .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .sendString(reactor.core.publisher.Mono.just(body));
+        }
+
+        /** Prometheus text exposition of the hub_* meters. */
+        Publisher<Void> metrics(HttpServerRequest req, HttpServerResponse res) {
+            return res.header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                    .sendString(reactor.core.publisher.Mono.fromCallable(context.metrics()::scrape));
+        }
+
+        boolean awaitNoSessions(Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (context.sessions()) {
+                while (!context.sessions().isEmpty()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    try {
+                        // Woken by Session.release; the timeout only bounds the wait.
+                        context.sessions().wait(Math.max(1, left / 1_000_000), 0);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+
+
 
         private static boolean isUpgrade(HttpServerRequest req) {
             return req.requestHeaders().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);

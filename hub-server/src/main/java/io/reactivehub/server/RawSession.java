@@ -5,7 +5,6 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.reactivehub.core.ChannelName;
-import io.reactivehub.core.Hub;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.codec.RawFrameCodec;
 import org.slf4j.Logger;
@@ -20,8 +19,8 @@ final class RawSession extends Session {
 
     private final ChannelName channel;
 
-    RawSession(Hub hub, ServerConfig config, ChannelName channel) {
-        super(hub, config);
+    RawSession(SessionContext context, ChannelName channel, String ip) {
+        super(context, ip);
         this.channel = channel;
     }
 
@@ -40,8 +39,13 @@ final class RawSession extends Session {
         } else {
             return; // pongs: liveness only
         }
+        if (!mayPublish()) {
+            return; // over the rate limit: dropped and counted (the raw protocol has no error frames)
+        }
         byte[] payload = ByteBufUtil.getBytes(frame.content());
-        hub.publish(channel, payload, type).subscribe(null,
+        long start = System.nanoTime();
+        hub.publish(channel, payload, type).subscribe(
+                result -> metrics.published(payload.length, result.subscribers(), start),
                 e -> log.warn("session {}: publish to {} failed: {}", id, channel, e.toString()));
     }
 

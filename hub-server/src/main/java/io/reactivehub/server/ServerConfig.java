@@ -19,9 +19,11 @@ import java.util.Objects;
  *                       sent nothing for that long (25 s by default)
  * @param idleTimeout    silence (not even a pong) after which a connection is closed with
  *                       {@link CloseCodes#IDLE_TIMEOUT} (60 s by default; longer than pingInterval)
+ * @param limits         connection, subscription, rate and origin limits ({@link ConnectionLimits#DEFAULT})
  */
 public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
-                           Duration closeTimeout, Duration pingInterval, Duration idleTimeout) {
+                           Duration closeTimeout, Duration pingInterval, Duration idleTimeout,
+                           ConnectionLimits limits) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
@@ -31,7 +33,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
 
     public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
             DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL,
-            DEFAULT_IDLE_TIMEOUT);
+            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -49,6 +51,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
         if (closeTimeout.isNegative() || closeTimeout.isZero()) {
             throw new IllegalArgumentException("closeTimeout must be positive, was " + closeTimeout);
         }
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(pingInterval, "pingInterval");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         if (pingInterval.isNegative() || pingInterval.isZero()) {
@@ -61,27 +64,32 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
     }
 
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout);
+        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout);
+        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits);
     }
 
     public ServerConfig withMaxMessageSize(int newMax) {
-        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout);
+        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits);
     }
 
     public ServerConfig withQueueLimits(QueueLimits newLimits) {
-        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout);
+        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits);
     }
 
     public ServerConfig withCloseTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits);
     }
 
     /** Heartbeat: ping after {@code interval} of silence, close after {@code timeout}. */
     public ServerConfig withHeartbeat(Duration interval, Duration timeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits);
+    }
+
+    public ServerConfig withLimits(ConnectionLimits newLimits) {
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
+                newLimits);
     }
 }

@@ -10,7 +10,9 @@ import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.codec.WireBuffers;
 import io.reactivehub.core.transport.Heartbeat;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,27 +47,64 @@ abstract class Session {
     private volatile @Nullable Connection connection;
     private volatile @Nullable WebsocketOutbound outbound;
     private volatile @Nullable ConnectionWriter writer;
+    private final Set<Session> registry;
+    protected final HubMetrics metrics;
+    private final SessionContext context;
+    private final String ip;
+    private final @Nullable PublishBudget budget;
 
-    Session(Hub hub, ServerConfig config) {
-        this.hub = hub;
-        this.config = config;
+    /** @param ip the remote address, whose connection slot this session gives back when it ends */
+    Session(SessionContext context, String ip) {
+        this.context = context;
+        this.hub = context.hub();
+        this.config = context.config();
+        this.registry = context.sessions();
+        this.metrics = context.metrics();
+        this.ip = ip;
+        ConnectionLimits limits = config.limits();
+        this.budget = limits.publishRate() > 0 ? new PublishBudget(limits.publishRate(), limits.publishBurst()) : null;
+    }
+
+
+    /**
+     * Whether this connection may publish one more message now. When it may not, the refusal is
+     * counted, and a connection that keeps publishing into the limit is closed with 1008.
+     */
+    protected final boolean mayPublish() {
+        if (budget == null || budget.tryTake()) {
+            return true;
+        }
+        metrics.rateLimited();
+        if (budget.abusive()) {
+            log.info("session {} ({}): kept publishing over {} msg/s; closing with {}", id, describe(),
+                    config.limits().publishRate(), CloseCodes.POLICY_VIOLATION);
+            closeWith(CloseCodes.POLICY_VIOLATION, "publish rate limit exceeded");
+        }
+        return false;
+    }
+
+    protected final int maxSubscriptions() {
+        return config.limits().maxSubscriptions();
     }
 
     /** The Reactor Netty WebSocket handler body for this session. */
     final Publisher<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         this.outbound = out;
+        registry.add(this);
+        context.acquireIp(ip);
         in.withConnection(c -> {
             connection = c;
             // Frames are encoded already: enter the pipeline below the WebSocket encoder.
             ChannelHandlerContext encoder = c.channel().pipeline().context("wsencoder");
             ConnectionWriter w = new ConnectionWriter(c.channel(), encoder != null ? encoder : c.channel(),
-                    config.queueLimits(), this::slowConsumer);
+                    config.queueLimits(), this::slowConsumer, metrics::dropped);
             writer = w;
             FrameGuards.install(c, config.maxMessageSize());
             c.addHandlerLast("hub.writability", new WritabilityListener(w));
             c.addHandlerLast("hub.heartbeat", new Heartbeat(config.pingInterval(), config.idleTimeout(), ctx -> {
                 log.info("session {} ({}): silent for {}, closing with {}", id, describe(), config.idleTimeout(),
                         CloseCodes.IDLE_TIMEOUT);
+                metrics.idleTimeout();
                 // The peer is likely gone: send the close frame and cut the connection without waiting.
                 FrameGuards.closeWith(ctx, CloseCodes.IDLE_TIMEOUT, "idle timeout");
             }));
@@ -115,6 +154,7 @@ abstract class Session {
             attached.dispose();
             return false;
         }
+        metrics.subscriptions.incrementAndGet();
         Connection c = connection;
         if (closing.get() || released.get() || c == null || c.isDisposed()) {
             // Closed while subscribing: undo, so nothing stays attached to a dead connection.
@@ -134,6 +174,7 @@ abstract class Session {
             return false;
         }
         attached.dispose();
+        metrics.subscriptions.decrementAndGet();
         return true;
     }
 
@@ -146,6 +187,7 @@ abstract class Session {
         QueueLimits limits = config.queueLimits();
         log.info("session {} ({}): slow consumer, more than {} messages or {} bytes waiting; closing with {}",
                 id, describe(), limits.maxMessages(), limits.maxBytes(), CloseCodes.SLOW_CONSUMER);
+        metrics.slowConsumer();
         closeWith(CloseCodes.SLOW_CONSUMER, "slow consumer");
     }
 
@@ -187,8 +229,36 @@ abstract class Session {
             if (w != null) {
                 w.close();
             }
+            registry.remove(this);
+            context.releaseIp(ip);
+            synchronized (registry) {
+                registry.notifyAll(); // a shutdown may be waiting for the last session
+            }
             log.debug("session {}: closed", id);
         }
+    }
+
+    /**
+     * Closes for a server shutdown: no new messages, everything already queued is written, then
+     * the close frame; the TCP connection is cut after {@code grace} whatever happened.
+     */
+    final void closeAfterDrain(int code, String reason, Duration grace) {
+        Connection c = connection;
+        WebsocketOutbound out = outbound;
+        ConnectionWriter w = writer;
+        if (c == null || out == null || w == null || !closing.compareAndSet(false, true)) {
+            return;
+        }
+        detachAll();
+        c.channel().eventLoop().execute(() -> w.whenDrained(() -> {
+            w.close();
+            out.sendClose(code, reason).subscribe(null, e -> log.debug("session {}: close failed: {}", id, e.toString()));
+        }));
+        c.channel().eventLoop().schedule(() -> {
+            if (!c.isDisposed()) {
+                c.dispose();
+            }
+        }, grace.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Resumes the writer when the socket drains below Netty's low-water mark. */

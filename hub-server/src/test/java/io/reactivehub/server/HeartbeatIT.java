@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /** Pings, idle timeouts and dead peers, on both ends. */
 class HeartbeatIT {
     private final ServerFixture fixture = new ServerFixture(
-            ServerConfig.DEFAULT.withHeartbeat(Duration.ofMillis(200), Duration.ofMillis(700)));
+            ServerConfig.DEFAULT.withHeartbeat(Duration.ofMillis(300), Duration.ofSeconds(3)));
 
     @AfterEach
     void stop() {
@@ -54,8 +54,9 @@ class HeartbeatIT {
     void aPeerThatAnswersPingsStaysConnectedPastTheIdleTimeout() throws Exception {
         try (WsTestClient alive = WsTestClient.connect(fixture.port(), "/ws/hb")) {
             await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.subscriberCount(ChannelName.of("hb")) == 1);
-            // Eight pings take at least 8 x 200 ms, more than twice the 700 ms idle timeout.
-            for (int pings = 0; pings < 8; ) {
+            // Twelve pings take at least 12 x 300 ms, longer than the 3 s idle timeout; the margin
+            // between a ping and the timeout (2.7 s) absorbs a loaded machine.
+            for (int pings = 0; pings < 12; ) {
                 WsTestClient.Frame frame = alive.read();
                 assertThat(frame.isClose()).as("closed although it answered every ping").isFalse();
                 if (frame.opcode() == 0x9) {
@@ -81,7 +82,7 @@ class HeartbeatIT {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), "io.reactivehub.server.cli.HubCommand",
-                    "client", "--ping-interval", "200ms", "--idle-timeout", "700ms",
+                    "client", "--ping-interval", "300ms", "--idle-timeout", "3s",
                     "ws://127.0.0.1:" + mute.getLocalPort() + "/ws"));
             Process cli = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE).start();
             try {

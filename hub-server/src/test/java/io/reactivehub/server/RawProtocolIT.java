@@ -228,6 +228,8 @@ class RawProtocolIT {
                 assertThat(frame.payload()[0]).isEqualTo((byte) (expected++ % 127));
             }
             assertThat(expected).isLessThan(total);
+            assertThat(WsTestClient.httpGet(fixture.port(), "/metrics", false))
+                    .contains("hub_slow_consumer_disconnects_total 1.0");
             readerThread.shutdownNow();
             reader.close();
             stalled.close();

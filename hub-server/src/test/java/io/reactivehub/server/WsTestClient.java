@@ -53,6 +53,16 @@ final class WsTestClient implements AutoCloseable {
 
     /** @param receiveBuffer socket receive buffer in bytes, or -1 for the default */
     static WsTestClient connect(int port, String path, int receiveBuffer, boolean mask) throws IOException {
+        return connect(port, path, receiveBuffer, mask, "");
+    }
+
+    /** @param extraHeaders more request header lines, each ending in CRLF */
+    static WsTestClient connect(int port, String path, String extraHeaders) throws IOException {
+        return connect(port, path, -1, true, extraHeaders);
+    }
+
+    private static WsTestClient connect(int port, String path, int receiveBuffer, boolean mask, String extraHeaders)
+            throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
@@ -62,7 +72,8 @@ final class WsTestClient implements AutoCloseable {
         socket.connect(new InetSocketAddress("127.0.0.1", port), READ_TIMEOUT_MS);
         String key = Base64.getEncoder().encodeToString(new byte[16]);
         String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
+                + extraHeaders + "\r\n";
         socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
         String head = readHead(socket.getInputStream());
         if (!head.startsWith("HTTP/1.1 101")) {

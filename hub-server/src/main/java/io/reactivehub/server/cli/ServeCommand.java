@@ -4,10 +4,12 @@ import io.reactivehub.core.Hub;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
+import io.reactivehub.server.ConnectionLimits;
 import io.reactivehub.server.HubServer;
 import io.reactivehub.server.ServerConfig;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -65,23 +67,73 @@ final class ServeCommand implements Callable<Integer> {
                     + "the ping interval (HUB_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration idleTimeout;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "${env:HUB_MAX_CONNECTIONS:-100000}",
+            description = "Open connections over all clients; more get HTTP 503 (HUB_MAX_CONNECTIONS). Default: ${DEFAULT-VALUE}")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "${env:HUB_MAX_CONNECTIONS_PER_IP:-20000}",
+            description = "Open connections from one address; more get HTTP 429 (HUB_MAX_CONNECTIONS_PER_IP). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int maxConnectionsPerIp;
+
+    @Option(names = "--max-subscriptions", paramLabel = "N", defaultValue = "${env:HUB_MAX_SUBSCRIPTIONS:-1000}",
+            description = "Channels one hub-protocol connection may subscribe to; more get error 110 "
+                    + "(HUB_MAX_SUBSCRIPTIONS). Default: ${DEFAULT-VALUE}")
+    int maxSubscriptions;
+
+    @Option(names = "--publish-rate", paramLabel = "MSG_PER_S", defaultValue = "${env:HUB_PUBLISH_RATE:-0}",
+            description = "Messages per second one connection may publish (token bucket); over it a hub-protocol "
+                    + "publish gets error 111 and a raw message is dropped; 100 refusals in a row close with 1008; "
+                    + "0 = no limit (HUB_PUBLISH_RATE). Default: ${DEFAULT-VALUE}")
+    int publishRate;
+
+    @Option(names = "--publish-burst", paramLabel = "N", defaultValue = "${env:HUB_PUBLISH_BURST:-100}",
+            description = "Messages a connection may publish at once above the rate (HUB_PUBLISH_BURST). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int publishBurst;
+
+    @Option(names = "--allowed-origins", paramLabel = "ORIGINS", split = ",", defaultValue = "${env:HUB_ALLOWED_ORIGINS:-}",
+            description = "Comma-separated browser origins allowed to connect, e.g. https://app.example.com; others get "
+                    + "HTTP 403; empty = any origin; requests without an Origin header are always allowed "
+                    + "(HUB_ALLOWED_ORIGINS). Default: any")
+    java.util.List<String> allowedOrigins;
+
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-10s}",
+            converter = DurationConverter.class,
+            description = "On SIGTERM or SIGINT: how long connections get to receive what is queued and the 1001 close "
+                    + "before they are cut (HUB_SHUTDOWN_GRACE). Default: ${DEFAULT-VALUE}")
+    Duration shutdownGrace;
+
     @Override
     public Integer call() {
         QueueLimits limits = new QueueLimits(queueMaxMessages, queueMaxBytes, slowConsumer);
         ServerConfig config;
         try {
-            config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout, pingInterval, idleTimeout);
+            java.util.List<String> origins = allowedOrigins == null ? java.util.List.of()
+                    : allowedOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+            ConnectionLimits connectionLimits = new ConnectionLimits(maxConnections, maxConnectionsPerIp,
+                    maxSubscriptions, publishRate, publishBurst, origins);
+            config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout, pingInterval, idleTimeout,
+                    connectionLimits);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
         Hub hub = Hub.create(new HubOptions(limits));
         HubServer server = HubServer.start(hub, config);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            hub.dispose();
-        }, "hub-shutdown"));
-        server.awaitClose();
+        // SIGTERM/SIGINT start a graceful shutdown on this thread, which then returns 0; handling
+        // the signals ourselves (instead of a shutdown hook) is what lets the exit code be 0.
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
+        }
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.shutdown(shutdownGrace);
+        hub.dispose();
         return 0;
     }
 

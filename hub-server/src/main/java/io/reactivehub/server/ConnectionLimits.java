@@ -1,0 +1,76 @@
+package io.reactivehub.server;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Abuse limits. Each is checked where it is cheapest to refuse: connection counts and origins
+ * before the upgrade (HTTP 503, 429, 403), subscriptions and publish rates per command.
+ *
+ * @param maxConnections      open WebSocket connections, over all clients; more get HTTP 503
+ *                            ({@value #DEFAULT_MAX_CONNECTIONS} by default)
+ * @param maxConnectionsPerIp open connections from one remote address; more get HTTP 429
+ *                            ({@value #DEFAULT_MAX_CONNECTIONS_PER_IP} by default)
+ * @param maxSubscriptions    channels one hub-protocol connection may subscribe to; more get
+ *                            error 110 ({@value #DEFAULT_MAX_SUBSCRIPTIONS} by default)
+ * @param publishRate         messages per second one connection may publish, sustained; 0 turns the
+ *                            limit off ({@value #DEFAULT_PUBLISH_RATE} by default)
+ * @param publishBurst        messages a connection may publish at once above the rate (token bucket
+ *                            size; {@value #DEFAULT_PUBLISH_BURST} by default)
+ * @param allowedOrigins      browser origins (e.g. {@code https://app.example.com}) allowed to open
+ *                            connections; a request with another {@code Origin} header gets HTTP 403.
+ *                            Empty (the default) allows every origin; requests without an Origin
+ *                            header (non-browser clients) are always allowed
+ */
+public record ConnectionLimits(int maxConnections, int maxConnectionsPerIp, int maxSubscriptions,
+                               int publishRate, int publishBurst, List<String> allowedOrigins) {
+    public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 20_000;
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS = 1000;
+    public static final int DEFAULT_PUBLISH_RATE = 0;
+    public static final int DEFAULT_PUBLISH_BURST = 100;
+    /** Publishes refused in a row after which a connection is closed with 1008. */
+    public static final int ABUSE_THRESHOLD = 100;
+
+    public static final ConnectionLimits DEFAULT = new ConnectionLimits(DEFAULT_MAX_CONNECTIONS,
+            DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_PUBLISH_RATE, DEFAULT_PUBLISH_BURST,
+            List.of());
+
+    public ConnectionLimits {
+        positive("maxConnections", maxConnections);
+        positive("maxConnectionsPerIp", maxConnectionsPerIp);
+        positive("maxSubscriptions", maxSubscriptions);
+        if (publishRate < 0) {
+            throw new IllegalArgumentException("publishRate must be 0 (off) or positive, was " + publishRate);
+        }
+        positive("publishBurst", publishBurst);
+        allowedOrigins = List.copyOf(Objects.requireNonNull(allowedOrigins, "allowedOrigins"));
+    }
+
+    private static void positive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+        }
+    }
+
+    public ConnectionLimits withMaxConnections(int max, int perIp) {
+        return new ConnectionLimits(max, perIp, maxSubscriptions, publishRate, publishBurst, allowedOrigins);
+    }
+
+    public ConnectionLimits withMaxSubscriptions(int max) {
+        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, max, publishRate, publishBurst, allowedOrigins);
+    }
+
+    public ConnectionLimits withPublishRate(int rate, int burst) {
+        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxSubscriptions, rate, burst, allowedOrigins);
+    }
+
+    public ConnectionLimits withAllowedOrigins(List<String> origins) {
+        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxSubscriptions, publishRate, publishBurst,
+                origins);
+    }
+
+    boolean originAllowed(String origin) {
+        return origin == null || allowedOrigins.isEmpty() || allowedOrigins.contains(origin);
+    }
+}

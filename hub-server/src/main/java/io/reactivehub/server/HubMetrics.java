@@ -1,0 +1,105 @@
+package io.reactivehub.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.reactivehub.core.Hub;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The server's meters, exposed in Prometheus text format on {@code GET /metrics}. All names start
+ * with {@code hub_}. Counting is per message, never per delivery: a publish adds its subscriber
+ * count once. Thread-safe.
+ */
+final class HubMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final AtomicInteger subscriptions = new AtomicInteger();
+    private final Counter messagesIn;
+    private final Counter bytesIn;
+    private final Counter deliveries;
+    private final Counter bytesOut;
+    private final Counter slowConsumers;
+    private final Counter dropped;
+    private final Counter idleTimeouts;
+    private final Counter protocolErrors;
+    private final Timer publish;
+    private final Counter rateLimited;
+
+    HubMetrics(Hub hub, Set<Session> sessions) {
+        Gauge.builder("hub_connections_active", sessions, Set::size)
+                .description("Open WebSocket connections").register(registry);
+        Gauge.builder("hub_channels", hub, Hub::channelCount)
+                .description("Channels with at least one subscriber").register(registry);
+        Gauge.builder("hub_subscriptions", subscriptions, AtomicInteger::get)
+                .description("Channel subscriptions over all connections").register(registry);
+        messagesIn = Counter.builder("hub_messages_in").description("Messages published by clients").register(registry);
+        bytesIn = Counter.builder("hub_bytes_in").description("Payload bytes published by clients")
+                .register(registry);
+        deliveries = Counter.builder("hub_deliveries")
+                .description("Messages handed to subscriber queues (one per subscriber per message)").register(registry);
+        bytesOut = Counter.builder("hub_bytes_out")
+                .description("Payload bytes handed to subscriber queues").register(registry);
+        slowConsumers = Counter.builder("hub_slow_consumer_disconnects")
+                .description("Connections closed with 4001 because their queue overflowed").register(registry);
+        dropped = Counter.builder("hub_dropped_messages")
+                .description("Messages dropped from full queues under the drop-oldest policy").register(registry);
+        idleTimeouts = Counter.builder("hub_idle_timeouts")
+                .description("Connections closed with 4002 after the idle timeout").register(registry);
+        protocolErrors = Counter.builder("hub_protocol_errors")
+                .description("Hub-protocol commands answered with an error").register(registry);
+        rateLimited = Counter.builder("hub_rate_limited")
+                .description("Publishes refused by the per-connection rate limit").register(registry);
+        for (String reason : new String[] {"origin", "max_connections", "max_connections_per_ip", "shutdown"}) {
+            rejected(reason, 0);
+        }
+        publish = Timer.builder("hub_publish_latency")
+                .description("From a client's publish to its message being in every local subscriber's queue")
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    void published(int payloadBytes, int subscribers, long startNanos) {
+        messagesIn.increment();
+        bytesIn.increment(payloadBytes);
+        deliveries.increment(subscribers);
+        bytesOut.increment((double) payloadBytes * subscribers);
+        publish.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void slowConsumer() {
+        slowConsumers.increment();
+    }
+
+    void dropped(long count) {
+        dropped.increment(count);
+    }
+
+    void rejected(String reason) {
+        rejected(reason, 1);
+    }
+
+    private void rejected(String reason, int n) {
+        Counter.builder("hub_connections_rejected").tag("reason", reason)
+                .description("Upgrades refused before any WebSocket was opened").register(registry).increment(n);
+    }
+
+    void rateLimited() {
+        rateLimited.increment();
+    }
+
+    void idleTimeout() {
+        idleTimeouts.increment();
+    }
+
+    void protocolError() {
+        protocolErrors.increment();
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+}
