@@ -15,6 +15,7 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -56,9 +57,16 @@ public final class HubServer implements AutoCloseable {
         Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(config, "config");
         Routes routes = new Routes(hub, config);
-        DisposableServer server = HttpServer.create()
+        HttpServer http = HttpServer.create()
                 .host(config.host())
-                .port(config.port())
+                .port(config.port());
+        ServerConfig.TlsFiles tls = config.tls();
+        if (tls != null) {
+            Http11SslContextSpec ssl = Http11SslContextSpec.forServer(tls.certificateChain().toFile(),
+                    tls.privateKey().toFile());
+            http = http.secure(spec -> spec.sslContext(ssl));
+        }
+        DisposableServer server = http
                 .route(r -> {
                     extraRoutes.accept(r, routes);
                     r.get("/ws", (req, res) -> routes.raw(req, res, () -> DEFAULT_CHANNEL))
@@ -68,10 +76,10 @@ public final class HubServer implements AutoCloseable {
                             .get("/metrics", routes::metrics);
                 })
                 .bindNow(Duration.ofSeconds(30));
-        log.info("hub listening on {}:{} (raw protocol on /ws and /ws/{channel}, hub protocol on /hub); "
+        log.info("hub listening on {}:{} ({}; raw protocol on /ws and /ws/{channel}, hub protocol on /hub); "
                         + "max message {} bytes, per-connection queue {} messages / {} bytes, slow consumers: {}",
-                config.host(), server.port(), config.maxMessageSize(), config.queueLimits().maxMessages(),
-                config.queueLimits().maxBytes(), config.queueLimits().policy());
+                config.host(), server.port(), tls != null ? "wss" : "ws", config.maxMessageSize(),
+                config.queueLimits().maxMessages(), config.queueLimits().maxBytes(), config.queueLimits().policy());
         return new HubServer(hub, config, server, routes);
     }
 

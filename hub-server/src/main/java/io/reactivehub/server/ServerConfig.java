@@ -1,8 +1,10 @@
 package io.reactivehub.server;
 
 import io.reactivehub.core.QueueLimits;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything the server needs to start. Immutable; validated on construction.
@@ -20,10 +22,25 @@ import java.util.Objects;
  * @param idleTimeout    silence (not even a pong) after which a connection is closed with
  *                       {@link CloseCodes#IDLE_TIMEOUT} (60 s by default; longer than pingInterval)
  * @param limits         connection, subscription, rate and origin limits ({@link ConnectionLimits#DEFAULT})
+ * @param tls            certificate chain and private key (PEM) to serve {@code wss://}; null (the
+ *                       default) serves plain {@code ws://}
  */
 public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
                            Duration closeTimeout, Duration pingInterval, Duration idleTimeout,
-                           ConnectionLimits limits) {
+                           ConnectionLimits limits, @Nullable TlsFiles tls) {
+
+    /**
+     * PEM files for TLS.
+     *
+     * @param certificateChain the server certificate, then any intermediates
+     * @param privateKey       its PKCS#8 private key, unencrypted
+     */
+    public record TlsFiles(Path certificateChain, Path privateKey) {
+        public TlsFiles {
+            Objects.requireNonNull(certificateChain, "certificateChain");
+            Objects.requireNonNull(privateKey, "privateKey");
+        }
+    }
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
@@ -33,7 +50,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
 
     public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
             DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL,
-            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT);
+            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT, null);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -64,32 +81,37 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
     }
 
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits);
+        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits);
+        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls);
     }
 
     public ServerConfig withMaxMessageSize(int newMax) {
-        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits);
+        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls);
     }
 
     public ServerConfig withQueueLimits(QueueLimits newLimits) {
-        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits);
+        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits, tls);
     }
 
     public ServerConfig withCloseTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits, tls);
     }
 
     /** Heartbeat: ping after {@code interval} of silence, close after {@code timeout}. */
     public ServerConfig withHeartbeat(Duration interval, Duration timeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits, tls);
     }
 
     public ServerConfig withLimits(ConnectionLimits newLimits) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                newLimits);
+                newLimits, tls);
+    }
+
+    public ServerConfig withTls(@Nullable TlsFiles newTls) {
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
+                limits, newTls);
     }
 }

@@ -144,4 +144,32 @@ class CliClientIT {
         assertThat(cli.exitCode()).isEqualTo(2);
         assertThat(String.join("\n", cli.err)).contains("not a policy");
     }
+
+    private void restartWithTls() throws Exception {
+        fixture.close();
+        fixture = new ServerFixture(ServerConfig.DEFAULT.withTls(new ServerConfig.TlsFiles(
+                Path.of(getClass().getResource("/tls/cert.pem").toURI()),
+                Path.of(getClass().getResource("/tls/key.pem").toURI()))));
+    }
+
+    @Test
+    void overWssWithInsecureTheClientChats() throws Exception {
+        restartWithTls();
+        Cli cli = new Cli("client", "--insecure", "wss://127.0.0.1:" + fixture.port() + "/ws/secure");
+        await().atMost(WAIT).until(() -> fixture.hub.subscriberCount(ChannelName.of("secure")) == 1);
+        cli.type("over tls");
+        assertThat(cli.nextLine()).isEqualTo("over tls");
+        cli.process.getOutputStream().close();
+        assertThat(cli.exitCode()).isZero();
+    }
+
+    @Test
+    void overWssASelfSignedCertificateIsRefusedWithoutInsecure() throws Exception {
+        restartWithTls();
+        Cli cli = new Cli("client", "wss://127.0.0.1:" + fixture.port() + "/ws/secure");
+        assertThat(cli.exitCode()).isEqualTo(1);
+        assertThat(cli.err).hasSize(1);
+        assertThat(cli.err.peek()).startsWith("error: cannot talk to wss://");
+        assertThat(fixture.hub.channelCount()).isZero();
+    }
 }

@@ -38,6 +38,9 @@ final class ClientCommand implements Callable<Integer> {
             description = "Largest message accepted from the server. Default: ${DEFAULT-VALUE}")
     int maxMessageSize;
 
+    @Option(names = "--insecure", description = "wss:// only: accept any server certificate (self-signed, tests)")
+    boolean insecure;
+
     @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "25s",
             converter = ServeCommand.DurationConverter.class,
             description = "Ping the server after this much silence. Default: ${DEFAULT-VALUE}")
@@ -64,7 +67,10 @@ final class ClientCommand implements Callable<Integer> {
         AtomicReference<WebSocketCloseStatus> closedBy = new AtomicReference<>();
         HttpClient client = HttpClient.create();
         if (scheme.equals("wss")) {
-            client = client.secure();
+            client = insecure
+                    ? client.secure(spec -> spec.sslContext(reactor.netty.http.Http11SslContextSpec.forClient()
+                            .configure(b -> b.trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE))))
+                    : client.secure();
         }
         Flux<String> stdinLines = Flux.<String>create(sink -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {

@@ -98,6 +98,14 @@ final class ServeCommand implements Callable<Integer> {
                     + "(HUB_ALLOWED_ORIGINS). Default: any")
     java.util.List<String> allowedOrigins;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE", defaultValue = "${env:HUB_TLS_CERT}",
+            description = "PEM certificate chain: serve wss:// (with --tls-key) (HUB_TLS_CERT)")
+    java.nio.file.Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", defaultValue = "${env:HUB_TLS_KEY}",
+            description = "PEM PKCS#8 private key of --tls-cert (HUB_TLS_KEY)")
+    java.nio.file.Path tlsKey;
+
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-10s}",
             converter = DurationConverter.class,
             description = "On SIGTERM or SIGINT: how long connections get to receive what is queued and the 1001 close "
@@ -113,14 +121,28 @@ final class ServeCommand implements Callable<Integer> {
                     : allowedOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
             ConnectionLimits connectionLimits = new ConnectionLimits(maxConnections, maxConnectionsPerIp,
                     maxSubscriptions, publishRate, publishBurst, origins);
+            if ((tlsCert == null) != (tlsKey == null)) {
+                throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+            }
             config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout, pingInterval, idleTimeout,
-                    connectionLimits);
+                    connectionLimits, tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey));
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
         Hub hub = Hub.create(new HubOptions(limits));
-        HubServer server = HubServer.start(hub, config);
+        HubServer server;
+        try {
+            server = HubServer.start(hub, config);
+        } catch (RuntimeException e) {
+            // A bad certificate or key, or a port in use: one line, no stack trace.
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            System.err.println("error: cannot start: " + (root.getMessage() != null ? root.getMessage() : root));
+            return 1;
+        }
         // SIGTERM/SIGINT start a graceful shutdown on this thread, which then returns 0; handling
         // the signals ourselves (instead of a shutdown hook) is what lets the exit code be 0.
         CountDownLatch stop = new CountDownLatch(1);
