@@ -28,7 +28,11 @@ public enum ErrorCode {
     /** A per-connection limit (such as the number of subscriptions) is reached. */
     LIMIT_EXCEEDED(110),
     /** The connection publishes faster than its rate limit; the message was not published. */
-    RATE_LIMITED(111);
+    RATE_LIMITED(111),
+    /** The connection's token does not allow this channel for this operation. */
+    PERMISSION_DENIED(112),
+    /** A token given to {@code refresh} is invalid, expired, or for another subject. */
+    INVALID_TOKEN(113);
 
     private final int code;
 

@@ -13,7 +13,7 @@ public final class CloseCodes {
     public static final int PROTOCOL_ERROR = 1002;
     /** A text message (or close reason) was not valid UTF-8. */
     public static final int INVALID_PAYLOAD = 1007;
-    /** The client broke a policy: kept publishing over its rate limit. */
+    /** The client broke a policy: kept publishing over its rate limit, or (raw protocol) used a channel its token does not allow. */
     public static final int POLICY_VIOLATION = 1008;
     /** A message larger than the server's maximum message size. */
     public static final int MESSAGE_TOO_BIG = 1009;
@@ -23,6 +23,8 @@ public final class CloseCodes {
     public static final int SLOW_CONSUMER = 4001;
     /** The connection sent nothing, not even a pong, for the idle timeout. */
     public static final int IDLE_TIMEOUT = 4002;
+    /** The connection's token expired and was not refreshed. */
+    public static final int TOKEN_EXPIRED = 4003;
 
     private CloseCodes() {
     }

@@ -28,6 +28,7 @@ final class HubMetrics {
     private final Counter protocolErrors;
     private final Timer publish;
     private final Counter rateLimited;
+    private final Counter authFailures;
 
     HubMetrics(Hub hub, Set<Session> sessions) {
         Gauge.builder("hub_connections_active", sessions, Set::size)
@@ -51,6 +52,8 @@ final class HubMetrics {
                 .description("Connections closed with 4002 after the idle timeout").register(registry);
         protocolErrors = Counter.builder("hub_protocol_errors")
                 .description("Hub-protocol commands answered with an error").register(registry);
+        authFailures = Counter.builder("hub_auth_failures")
+                .description("Upgrades refused with 401 and refresh tokens refused").register(registry);
         rateLimited = Counter.builder("hub_rate_limited")
                 .description("Publishes refused by the per-connection rate limit").register(registry);
         for (String reason : new String[] {"origin", "max_connections", "max_connections_per_ip", "shutdown"}) {
@@ -85,6 +88,10 @@ final class HubMetrics {
     private void rejected(String reason, int n) {
         Counter.builder("hub_connections_rejected").tag("reason", reason)
                 .description("Upgrades refused before any WebSocket was opened").register(registry).increment(n);
+    }
+
+    void authFailure() {
+        authFailures.increment();
     }
 
     void rateLimited() {

@@ -16,6 +16,8 @@ import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.PublishResult;
 import io.reactivehub.core.codec.HubPushCodec;
 import io.reactivehub.core.codec.WireBuffers;
+import io.reactivehub.server.auth.Principal;
+import io.reactivehub.server.auth.TokenVerifier;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +33,8 @@ final class HubProtocolSession extends Session {
     private static final Logger log = LoggerFactory.getLogger(HubProtocolSession.class);
     static final ObjectMapper JSON = new ObjectMapper();
 
-    HubProtocolSession(SessionContext context, String ip) {
-        super(context, ip);
+    HubProtocolSession(SessionContext context, String ip, @org.jspecify.annotations.Nullable Principal principal) {
+        super(context, ip, principal);
     }
 
     @Override
@@ -83,6 +85,9 @@ final class HubProtocolSession extends Session {
                 if (isSubscribed(channel)) {
                     throw new HubException(ErrorCode.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
                 }
+                if (!maySubscribe(channel)) {
+                    throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to subscribe to " + channel);
+                }
                 if (subscriptionCount() >= maxSubscriptions()) {
                     throw new HubException(ErrorCode.LIMIT_EXCEEDED,
                             "at most " + maxSubscriptions() + " subscriptions per connection");
@@ -101,6 +106,7 @@ final class HubProtocolSession extends Session {
             }
             case "publish" -> publish(id, command);
             case "ping" -> reply(ok(id));
+            case "refresh" -> refresh(id, command);
             default -> throw new HubException(ErrorCode.UNKNOWN_OP, "unknown op '" + op.asText() + "'");
         }
     }
@@ -110,6 +116,9 @@ final class HubProtocolSession extends Session {
         JsonNode data = command.get("data");
         if (data == null) {
             throw new HubException(ErrorCode.MISSING_FIELD, "missing field 'data'");
+        }
+        if (!mayPublishTo(channel)) {
+            throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to publish to " + channel);
         }
         if (!mayPublish()) {
             throw new HubException(ErrorCode.RATE_LIMITED, "publish rate limit exceeded ("
@@ -134,6 +143,37 @@ final class HubProtocolSession extends Session {
                     }
                     reject(id, code, e.getMessage());
                 });
+    }
+
+    /** {@code {"op":"refresh","token":"<jwt>"}}: a fresh token for the same subject extends the connection. */
+    private void refresh(JsonNode id, JsonNode command) {
+        TokenVerifier tokens = config.tokens();
+        Principal current = principal();
+        if (tokens == null || current == null) {
+            throw new HubException(ErrorCode.INVALID_FIELD, "authentication is off: nothing to refresh");
+        }
+        JsonNode token = command.get("token");
+        if (token == null) {
+            throw new HubException(ErrorCode.MISSING_FIELD, "missing field 'token'");
+        }
+        if (!token.isTextual()) {
+            throw new HubException(ErrorCode.INVALID_FIELD, "'token' must be a string");
+        }
+        Principal next;
+        try {
+            next = tokens.verify(token.asText());
+        } catch (TokenVerifier.InvalidTokenException e) {
+            metrics.authFailure();
+            throw new HubException(ErrorCode.INVALID_TOKEN, e.getMessage());
+        }
+        if (!next.subject().equals(current.subject())) {
+            metrics.authFailure();
+            throw new HubException(ErrorCode.INVALID_TOKEN, "the new token is for another subject");
+        }
+        refreshed(next);
+        ObjectNode reply = ok(id);
+        reply.put("expires", next.expiresAt().getEpochSecond());
+        reply(reply);
     }
 
     private static ChannelName channel(JsonNode command) {

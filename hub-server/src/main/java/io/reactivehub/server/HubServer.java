@@ -5,7 +5,12 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.Hub;
+import io.reactivehub.server.auth.Principal;
+import io.reactivehub.server.auth.TokenVerifier;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.jspecify.annotations.Nullable;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,6 +81,9 @@ public final class HubServer implements AutoCloseable {
                             .get("/metrics", routes::metrics);
                 })
                 .bindNow(Duration.ofSeconds(30));
+        if (config.tokens() == null) {
+            log.warn("authentication is off: anyone can connect, subscribe and publish (set --jwt-secret or --jwt-public-key)");
+        }
         log.info("hub listening on {}:{} ({}; raw protocol on /ws and /ws/{channel}, hub protocol on /hub); "
                         + "max message {} bytes, per-connection queue {} messages / {} bytes, slow consumers: {}",
                 config.host(), server.port(), tls != null ? "wss" : "ws", config.maxMessageSize(),
@@ -178,7 +186,11 @@ public final class HubServer implements AutoCloseable {
             if (refused != null) {
                 return refused;
             }
-            RawSession session = new RawSession(context, channel.get(), ip(req));
+            Auth auth = authenticate(req);
+            if (auth.error() != null) {
+                return unauthorized(req, res, auth.error());
+            }
+            RawSession session = new RawSession(context, channel.get(), ip(req), auth.principal());
             return upgrade(res, session);
         }
 
@@ -190,7 +202,11 @@ public final class HubServer implements AutoCloseable {
             if (refused != null) {
                 return refused;
             }
-            HubProtocolSession session = new HubProtocolSession(context, ip(req));
+            Auth auth = authenticate(req);
+            if (auth.error() != null) {
+                return unauthorized(req, res, auth.error());
+            }
+            HubProtocolSession session = new HubProtocolSession(context, ip(req), auth.principal());
             return upgrade(res, session);
         }
 
@@ -231,6 +247,44 @@ public final class HubServer implements AutoCloseable {
                         "too many connections from your address");
             }
             return null;
+        }
+
+        /** Who is connecting: no principal when the hub runs open; an error when a token is required and bad. */
+        private record Auth(@Nullable Principal principal, @Nullable String error) {
+        }
+
+        private Auth authenticate(HttpServerRequest req) {
+            TokenVerifier tokens = config.tokens();
+            if (tokens == null) {
+                return new Auth(null, null);
+            }
+            String token = token(req);
+            if (token == null) {
+                return new Auth(null, "missing token: send Authorization: Bearer <jwt> or ?token=<jwt>");
+            }
+            try {
+                return new Auth(tokens.verify(token), null);
+            } catch (TokenVerifier.InvalidTokenException e) {
+                return new Auth(null, e.getMessage());
+            }
+        }
+
+        private static @Nullable String token(HttpServerRequest req) {
+            String header = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+            if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return header.substring(7).trim();
+            }
+            List<String> query = new QueryStringDecoder(req.uri()).parameters().get("token");
+            return query == null || query.isEmpty() ? null : query.get(0);
+        }
+
+        private Publisher<Void> unauthorized(HttpServerRequest req, HttpServerResponse res, String why) {
+            log.info("refused a connection from {}: {}", ip(req), why);
+            context.metrics().authFailure();
+            return res.status(HttpResponseStatus.UNAUTHORIZED)
+                    .header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer")
+                    .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .sendString(reactor.core.publisher.Mono.just(why + "\n"));
         }
 
         private Publisher<Void> refuse(HttpServerResponse res, HttpResponseStatus status, String reason, String text) {

@@ -19,13 +19,19 @@ final class RawSession extends Session {
 
     private final ChannelName channel;
 
-    RawSession(SessionContext context, ChannelName channel, String ip) {
-        super(context, ip);
+    RawSession(SessionContext context, ChannelName channel, String ip, io.reactivehub.server.auth.@org.jspecify.annotations.Nullable Principal principal) {
+        super(context, ip, principal);
         this.channel = channel;
     }
 
     @Override
     protected void opened() {
+        if (!maySubscribe(channel)) {
+            log.info("session {}: token does not allow subscribing to {}; closing with {}", id, channel,
+                    CloseCodes.POLICY_VIOLATION);
+            closeWith(CloseCodes.POLICY_VIOLATION, "not allowed to subscribe to " + channel);
+            return;
+        }
         subscribe(channel, RawFrameCodec.INSTANCE);
     }
 
@@ -38,6 +44,12 @@ final class RawSession extends Session {
             type = PayloadType.BINARY;
         } else {
             return; // pongs: liveness only
+        }
+        if (!mayPublishTo(channel)) {
+            log.info("session {}: token does not allow publishing to {}; closing with {}", id, channel,
+                    CloseCodes.POLICY_VIOLATION);
+            closeWith(CloseCodes.POLICY_VIOLATION, "not allowed to publish to " + channel);
+            return;
         }
         if (!mayPublish()) {
             return; // over the rate limit: dropped and counted (the raw protocol has no error frames)

@@ -24,10 +24,13 @@ import org.jspecify.annotations.Nullable;
  * @param limits         connection, subscription, rate and origin limits ({@link ConnectionLimits#DEFAULT})
  * @param tls            certificate chain and private key (PEM) to serve {@code wss://}; null (the
  *                       default) serves plain {@code ws://}
+ * @param tokens         verifies the JWT every connection must present; null (the default) runs the
+ *                       hub open: anyone may connect, subscribe and publish
  */
 public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
                            Duration closeTimeout, Duration pingInterval, Duration idleTimeout,
-                           ConnectionLimits limits, @Nullable TlsFiles tls) {
+                           ConnectionLimits limits, @Nullable TlsFiles tls,
+                           io.reactivehub.server.auth.@Nullable TokenVerifier tokens) {
 
     /**
      * PEM files for TLS.
@@ -50,7 +53,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
 
     public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
             DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL,
-            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT, null);
+            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT, null, null);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -81,37 +84,42 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
     }
 
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls);
+        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls);
+        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens);
     }
 
     public ServerConfig withMaxMessageSize(int newMax) {
-        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls);
+        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens);
     }
 
     public ServerConfig withQueueLimits(QueueLimits newLimits) {
-        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits, tls);
+        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens);
     }
 
     public ServerConfig withCloseTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits, tls);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits, tls, tokens);
     }
 
     /** Heartbeat: ping after {@code interval} of silence, close after {@code timeout}. */
     public ServerConfig withHeartbeat(Duration interval, Duration timeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits, tls);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits, tls, tokens);
     }
 
     public ServerConfig withLimits(ConnectionLimits newLimits) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                newLimits, tls);
+                newLimits, tls, tokens);
     }
 
     public ServerConfig withTls(@Nullable TlsFiles newTls) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, newTls);
+                limits, newTls, tokens);
+    }
+
+    public ServerConfig withTokens(io.reactivehub.server.auth.@Nullable TokenVerifier newTokens) {
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
+                limits, tls, newTokens);
     }
 }

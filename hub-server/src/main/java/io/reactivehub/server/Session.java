@@ -10,6 +10,8 @@ import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.codec.WireBuffers;
 import io.reactivehub.core.transport.Heartbeat;
+import io.reactivehub.server.auth.Principal;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -53,8 +55,15 @@ abstract class Session {
     private final String ip;
     private final @Nullable PublishBudget budget;
 
-    /** @param ip the remote address, whose connection slot this session gives back when it ends */
-    Session(SessionContext context, String ip) {
+    private volatile @Nullable Principal principal;
+    private @Nullable ScheduledFuture<?> expiry;
+
+    /**
+     * @param ip        the remote address, whose connection slot this session gives back when it ends
+     * @param principal who the verified token says this is, or null when the hub runs open
+     */
+    Session(SessionContext context, String ip, @Nullable Principal principal) {
+        this.principal = principal;
         this.context = context;
         this.hub = context.hub();
         this.config = context.config();
@@ -83,6 +92,48 @@ abstract class Session {
         return false;
     }
 
+    /** Whether the token (if any) allows subscribing to {@code channel}. */
+    protected final boolean maySubscribe(ChannelName channel) {
+        Principal p = principal;
+        return p == null || p.maySubscribe(channel);
+    }
+
+    /** Whether the token (if any) allows publishing to {@code channel}. */
+    protected final boolean mayPublishTo(ChannelName channel) {
+        Principal p = principal;
+        return p == null || p.mayPublish(channel);
+    }
+
+    protected final @Nullable Principal principal() {
+        return principal;
+    }
+
+    /** Replaces the token (hub protocol refresh): new permissions, new expiry. On the event loop. */
+    protected final void refreshed(Principal next) {
+        principal = next;
+        Connection c = connection;
+        if (c != null) {
+            scheduleExpiry(c);
+        }
+    }
+
+    /** Closes the connection with 4003 when its token expires (re-armed by each refresh). */
+    private void scheduleExpiry(Connection c) {
+        Principal p = principal;
+        if (p == null) {
+            return;
+        }
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+        long delay = Math.max(0, p.expiresAt().toEpochMilli() - System.currentTimeMillis());
+        expiry = c.channel().eventLoop().schedule(() -> {
+            log.info("session {} ({}): token of '{}' expired; closing with {}", id, describe(), p.subject(),
+                    CloseCodes.TOKEN_EXPIRED);
+            closeWith(CloseCodes.TOKEN_EXPIRED, "token expired");
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
     protected final int maxSubscriptions() {
         return config.limits().maxSubscriptions();
     }
@@ -109,6 +160,7 @@ abstract class Session {
                 FrameGuards.closeWith(ctx, CloseCodes.IDLE_TIMEOUT, "idle timeout");
             }));
             c.onDispose(this::release);
+            scheduleExpiry(c);
             log.debug("session {}: open from {} ({})", id, c.channel().remoteAddress(), describe());
         });
         opened();
@@ -231,6 +283,10 @@ abstract class Session {
             }
             registry.remove(this);
             context.releaseIp(ip);
+            ScheduledFuture<?> timer = expiry;
+            if (timer != null) {
+                timer.cancel(false);
+            }
             synchronized (registry) {
                 registry.notifyAll(); // a shutdown may be waiting for the last session
             }

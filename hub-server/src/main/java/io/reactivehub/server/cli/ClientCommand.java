@@ -53,6 +53,12 @@ final class ClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // The client reports failures itself, in one line; Reactor Netty's own warnings (with stack
+        // traces) about the same failure would only bury it.
+        for (String noisy : new String[] {"reactor", "io.netty"}) {
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy))
+                    .setLevel(ch.qos.logback.classic.Level.OFF);
+        }
         if (idleTimeout.compareTo(pingInterval) <= 0) {
             System.err.println("error: --idle-timeout must be longer than --ping-interval");
             return 2;

@@ -6,6 +6,7 @@ import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
 import io.reactivehub.server.ConnectionLimits;
 import io.reactivehub.server.HubServer;
+import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.ServerConfig;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -106,6 +107,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "PEM PKCS#8 private key of --tls-cert (HUB_TLS_KEY)")
     java.nio.file.Path tlsKey;
 
+    @Option(names = "--jwt-secret", paramLabel = "SECRET", defaultValue = "${env:HUB_JWT_SECRET}",
+            description = "Require HS256 JWTs signed with this secret (at least 32 bytes) (HUB_JWT_SECRET)")
+    String jwtSecret;
+
+    @Option(names = "--jwt-public-key", paramLabel = "FILE", defaultValue = "${env:HUB_JWT_PUBLIC_KEY}",
+            description = "Require JWTs signed by this PEM public key: RS256 for RSA, ES256 for EC (HUB_JWT_PUBLIC_KEY)")
+    java.nio.file.Path jwtPublicKey;
+
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-10s}",
             converter = DurationConverter.class,
             description = "On SIGTERM or SIGINT: how long connections get to receive what is queued and the 1001 close "
@@ -124,8 +133,13 @@ final class ServeCommand implements Callable<Integer> {
             if ((tlsCert == null) != (tlsKey == null)) {
                 throw new IllegalArgumentException("--tls-cert and --tls-key go together");
             }
+            if (jwtSecret != null && jwtPublicKey != null) {
+                throw new IllegalArgumentException("use --jwt-secret or --jwt-public-key, not both");
+            }
+            TokenVerifier tokens = jwtSecret != null ? TokenVerifier.hmac(jwtSecret)
+                    : jwtPublicKey != null ? TokenVerifier.publicKey(jwtPublicKey) : null;
             config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout, pingInterval, idleTimeout,
-                    connectionLimits, tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey));
+                    connectionLimits, tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey), tokens);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
