@@ -21,8 +21,6 @@ public enum ErrorCode {
     ALREADY_SUBSCRIBED(106),
     /** The connection does not subscribe to the channel. */
     NOT_SUBSCRIBED(107),
-    /** The payload is larger than the server's maximum message size. */
-    MESSAGE_TOO_LARGE(108),
     /** The hub is closed. */
     HUB_CLOSED(109),
     /** A per-connection limit (such as the number of subscriptions) is reached. */

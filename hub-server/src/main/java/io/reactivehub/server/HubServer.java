@@ -179,22 +179,16 @@ public final class HubServer implements AutoCloseable {
         }
 
         Publisher<Void> raw(HttpServerRequest req, HttpServerResponse res, Supplier<ChannelName> channel) {
-            if (!isUpgrade(req)) {
-                return upgradeRequired(res);
-            }
-            Publisher<Void> refused = admit(req, res);
-            if (refused != null) {
-                return refused;
-            }
-            Auth auth = authenticate(req);
-            if (auth.error() != null) {
-                return unauthorized(req, res, auth.error());
-            }
-            RawSession session = new RawSession(context, channel.get(), ip(req), auth.principal());
-            return upgrade(res, session);
+            return open(req, res, principal -> new RawSession(context, channel.get(), ip(req), principal));
         }
 
         Publisher<Void> hubProtocol(HttpServerRequest req, HttpServerResponse res) {
+            return open(req, res, principal -> new HubProtocolSession(context, ip(req), principal));
+        }
+
+        /** Every check before an upgrade, then the upgrade into the session {@code sessions} makes. */
+        private Publisher<Void> open(HttpServerRequest req, HttpServerResponse res,
+                                     java.util.function.Function<@Nullable Principal, Session> sessions) {
             if (!isUpgrade(req)) {
                 return upgradeRequired(res);
             }
@@ -206,11 +200,7 @@ public final class HubServer implements AutoCloseable {
             if (auth.error() != null) {
                 return unauthorized(req, res, auth.error());
             }
-            HubProtocolSession session = new HubProtocolSession(context, ip(req), auth.principal());
-            return upgrade(res, session);
-        }
-
-        private Publisher<Void> upgrade(HttpServerResponse res, Session session) {
+            Session session = sessions.apply(auth.principal());
             return res.sendWebsocket(session::handle, spec);
         }
 

@@ -74,7 +74,6 @@ abstract class Session {
         this.budget = limits.publishRate() > 0 ? new PublishBudget(limits.publishRate(), limits.publishBurst()) : null;
     }
 
-
     /**
      * Whether this connection may publish one more message now. When it may not, the refusal is
      * counted, and a connection that keeps publishing into the limit is closed with 1008.
@@ -84,7 +83,7 @@ abstract class Session {
             return true;
         }
         metrics.rateLimited();
-        if (budget.abusive()) {
+        if (budget.abusive() && !closing.get()) {
             log.info("session {} ({}): kept publishing over {} msg/s; closing with {}", id, describe(),
                     config.limits().publishRate(), CloseCodes.POLICY_VIOLATION);
             closeWith(CloseCodes.POLICY_VIOLATION, "publish rate limit exceeded");
@@ -249,24 +248,7 @@ abstract class Session {
      * if the client has not completed the close within the configured close timeout.
      */
     protected final void closeWith(int code, String reason) {
-        Connection c = connection;
-        WebsocketOutbound out = outbound;
-        ConnectionWriter w = writer;
-        if (c == null || out == null || w == null || !closing.compareAndSet(false, true)) {
-            return;
-        }
-        detachAll();
-        c.channel().eventLoop().execute(() -> {
-            w.run();
-            w.close();
-            out.sendClose(code, reason).subscribe(null, e -> log.debug("session {}: close failed: {}", id, e.toString()));
-        });
-        c.channel().eventLoop().schedule(() -> {
-            if (!c.isDisposed()) {
-                log.debug("session {}: close not completed within {}, cutting the connection", id, config.closeTimeout());
-                c.dispose();
-            }
-        }, config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        close(code, reason, false, config.closeTimeout());
     }
 
     private void detachAll() {
@@ -299,6 +281,10 @@ abstract class Session {
      * the close frame; the TCP connection is cut after {@code grace} whatever happened.
      */
     final void closeAfterDrain(int code, String reason, Duration grace) {
+        close(code, reason, true, grace);
+    }
+
+    private void close(int code, String reason, boolean drainFirst, Duration cutAfter) {
         Connection c = connection;
         WebsocketOutbound out = outbound;
         ConnectionWriter w = writer;
@@ -306,15 +292,24 @@ abstract class Session {
             return;
         }
         detachAll();
-        c.channel().eventLoop().execute(() -> w.whenDrained(() -> {
+        Runnable sendClose = () -> {
             w.close();
             out.sendClose(code, reason).subscribe(null, e -> log.debug("session {}: close failed: {}", id, e.toString()));
-        }));
+        };
+        c.channel().eventLoop().execute(() -> {
+            if (drainFirst) {
+                w.whenDrained(sendClose);
+            } else {
+                w.run();
+                sendClose.run();
+            }
+        });
         c.channel().eventLoop().schedule(() -> {
             if (!c.isDisposed()) {
+                log.debug("session {}: close not completed within {}, cutting the connection", id, cutAfter);
                 c.dispose();
             }
-        }, grace.toMillis(), TimeUnit.MILLISECONDS);
+        }, cutAfter.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Resumes the writer when the socket drains below Netty's low-water mark. */
