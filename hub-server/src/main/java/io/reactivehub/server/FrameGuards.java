@@ -32,8 +32,25 @@ final class FrameGuards {
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** RSV1-3 mean nothing without a negotiated extension (none is negotiated here): 1002. */
+    /**
+     * Frames reach this guard after any extension decoder, which clears the bits it owns: a frame
+     * still carrying RSV1-3 uses an extension nobody negotiated: 1002. Also where a failed
+     * inflation arrives: over the size cap (a deflate bomb) 1009, corrupt data 1007.
+     */
     static final class ReservedBitsGuard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof io.netty.handler.codec.CodecException
+                    && !(cause instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException)) {
+                String message = String.valueOf(cause.getMessage());
+                boolean tooBig = message.contains("maximum") || message.contains("max");
+                closeWith(ctx, tooBig ? CloseCodes.MESSAGE_TOO_BIG : CloseCodes.INVALID_PAYLOAD,
+                        tooBig ? "inflated message larger than the maximum message size" : "cannot inflate message");
+                return;
+            }
+            ctx.fireExceptionCaught(cause);
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof WebSocketFrame frame && frame.rsv() != 0) {

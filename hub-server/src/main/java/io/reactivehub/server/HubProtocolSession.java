@@ -95,7 +95,7 @@ final class HubProtocolSession extends Session {
                 // Reply, then attach: the reply precedes every push of the channel, and whatever is
                 // published after the client reads the reply reaches it.
                 reply(ok(id));
-                subscribe(channel, HubPushCodec.INSTANCE);
+                subscribe(channel, codec(HubPushCodec.INSTANCE, context().hubDeflate()));
             }
             case "unsubscribe" -> {
                 ChannelName channel = channel(command);

@@ -5,6 +5,13 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.Hub;
+import io.reactivehub.core.codec.DeflateCodec;
+import io.reactivehub.core.codec.HubPushCodec;
+import io.reactivehub.core.codec.RawFrameCodec;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
+import reactor.netty.NettyPipeline;
 import io.reactivehub.server.auth.Principal;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -150,14 +157,18 @@ public final class HubServer implements AutoCloseable {
         private final ServerConfig config;
         private final WebsocketServerSpec spec;
         final SessionContext context;
+        private final SharedDeflateHandshaker deflate;
         volatile boolean draining;
 
         Routes(Hub hub, ServerConfig config) {
             this.hub = hub;
             this.config = config;
             Set<Session> sessions = ConcurrentHashMap.newKeySet();
+            int minSize = config.compression().minSize();
             this.context = new SessionContext(hub, config, sessions, new HubMetrics(hub, sessions),
-                    new ConcurrentHashMap<>());
+                    new ConcurrentHashMap<>(), new DeflateCodec(RawFrameCodec.INSTANCE, minSize),
+                    new DeflateCodec(HubPushCodec.INSTANCE, minSize));
+            this.deflate = new SharedDeflateHandshaker(config.maxMessageSize());
             this.spec = WebsocketServerSpec.builder()
                     .maxFramePayloadLength(config.maxMessageSize())
                     .handlePing(false)
@@ -201,7 +212,33 @@ public final class HubServer implements AutoCloseable {
                 return unauthorized(req, res, auth.error());
             }
             Session session = sessions.apply(auth.principal());
+            if (config.compression().enabled()) {
+                offerCompression(req);
+            }
             return res.sendWebsocket(session::handle, spec);
+        }
+
+        /**
+         * Puts a permessage-deflate negotiator in front of the upgrade (as Reactor Netty does for its
+         * own compression): it reads the offer now and answers it in the 101 response.
+         */
+        private void offerCompression(HttpServerRequest req) {
+            String offered = req.requestHeaders().get(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS);
+            if (offered == null || !offered.contains(SharedDeflateHandshaker.PERMESSAGE_DEFLATE)) {
+                return;
+            }
+            req.withConnection(connection -> {
+                ChannelPipeline pipeline = connection.channel().pipeline();
+                WebSocketServerExtensionHandler extensions = new WebSocketServerExtensionHandler(deflate);
+                DefaultFullHttpRequest copy = new DefaultFullHttpRequest(req.version(), req.method(), req.uri());
+                copy.headers().set(req.requestHeaders());
+                try {
+                    extensions.channelRead(pipeline.context(NettyPipeline.ReactiveBridge), copy);
+                    pipeline.addAfter(NettyPipeline.HttpCodec, "hub.wsExtensions", extensions);
+                } catch (Exception e) {
+                    log.warn("cannot negotiate compression, continuing without: {}", e.toString());
+                }
+            });
         }
 
         private static String ip(HttpServerRequest req) {

@@ -32,7 +32,7 @@ final class RawSession extends Session {
             closeWith(CloseCodes.POLICY_VIOLATION, "not allowed to subscribe to " + channel);
             return;
         }
-        subscribe(channel, RawFrameCodec.INSTANCE);
+        subscribe(channel, codec(RawFrameCodec.INSTANCE, context().rawDeflate()));
     }
 
     @Override

@@ -26,11 +26,29 @@ import org.jspecify.annotations.Nullable;
  *                       default) serves plain {@code ws://}
  * @param tokens         verifies the JWT every connection must present; null (the default) runs the
  *                       hub open: anyone may connect, subscribe and publish
+ * @param compression    permessage-deflate settings ({@link Compression#DEFAULT}: on, 256-byte minimum)
  */
 public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
                            Duration closeTimeout, Duration pingInterval, Duration idleTimeout,
                            ConnectionLimits limits, @Nullable TlsFiles tls,
-                           io.reactivehub.server.auth.@Nullable TokenVerifier tokens) {
+                           io.reactivehub.server.auth.@Nullable TokenVerifier tokens, Compression compression) {
+
+    /**
+     * permessage-deflate (RFC 7692).
+     *
+     * @param enabled negotiate it when a client offers it (true by default)
+     * @param minSize messages smaller than this many bytes go out uncompressed (256 by default)
+     */
+    public record Compression(boolean enabled, int minSize) {
+        public static final Compression DEFAULT = new Compression(true, 256);
+        public static final Compression OFF = new Compression(false, 256);
+
+        public Compression {
+            if (minSize < 0) {
+                throw new IllegalArgumentException("minSize must not be negative, was " + minSize);
+            }
+        }
+    }
 
     /**
      * PEM files for TLS.
@@ -53,7 +71,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
 
     public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
             DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL,
-            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT, null, null);
+            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT, null, null, Compression.DEFAULT);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -72,6 +90,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
             throw new IllegalArgumentException("closeTimeout must be positive, was " + closeTimeout);
         }
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(pingInterval, "pingInterval");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         if (pingInterval.isNegative() || pingInterval.isZero()) {
@@ -84,42 +103,47 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
     }
 
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens);
+        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens);
+        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
     }
 
     public ServerConfig withMaxMessageSize(int newMax) {
-        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens);
+        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
     }
 
     public ServerConfig withQueueLimits(QueueLimits newLimits) {
-        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens);
+        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
     }
 
     public ServerConfig withCloseTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits, tls, tokens);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
     }
 
     /** Heartbeat: ping after {@code interval} of silence, close after {@code timeout}. */
     public ServerConfig withHeartbeat(Duration interval, Duration timeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits, tls, tokens);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits, tls, tokens, compression);
     }
 
     public ServerConfig withLimits(ConnectionLimits newLimits) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                newLimits, tls, tokens);
+                newLimits, tls, tokens, compression);
     }
 
     public ServerConfig withTls(@Nullable TlsFiles newTls) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, newTls, tokens);
+                limits, newTls, tokens, compression);
     }
 
     public ServerConfig withTokens(io.reactivehub.server.auth.@Nullable TokenVerifier newTokens) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, tls, newTokens);
+                limits, tls, newTokens, compression);
+    }
+
+    public ServerConfig withCompression(Compression newCompression) {
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
+                limits, tls, tokens, newCompression);
     }
 }

@@ -133,6 +133,21 @@ abstract class Session {
         }, delay, TimeUnit.MILLISECONDS);
     }
 
+    /** Whether this connection negotiated permessage-deflate (known once the session is open). */
+    protected final boolean compressed() {
+        Connection c = connection;
+        return c != null && c.channel().pipeline().get(SharedDeflateHandshaker.PassThroughEncoder.class) != null;
+    }
+
+    /** The codec for this connection's pushes: the shared compressing one when negotiated. */
+    protected final Codec codec(Codec plain, Codec deflate) {
+        return compressed() ? deflate : plain;
+    }
+
+    protected final SessionContext context() {
+        return context;
+    }
+
     protected final int maxSubscriptions() {
         return config.limits().maxSubscriptions();
     }
@@ -158,7 +173,7 @@ abstract class Session {
                 // The peer is likely gone: send the close frame and cut the connection without waiting.
                 FrameGuards.closeWith(ctx, CloseCodes.IDLE_TIMEOUT, "idle timeout");
             }));
-            c.onDispose(this::release);
+            c.onDispose(this::connectionClosed);
             scheduleExpiry(c);
             log.debug("session {}: open from {} ({})", id, c.channel().remoteAddress(), describe());
         });
@@ -255,7 +270,10 @@ abstract class Session {
         subscriptions.keySet().forEach(this::unsubscribe);
     }
 
-    /** Connection gone (clean close, abrupt drop or server close): leave every channel at once. */
+    /**
+     * The session is over (its inbound ended, or the connection closed): leave every channel at
+     * once and drop what waits. Idempotent.
+     */
     private void release() {
         if (released.compareAndSet(false, true)) {
             detachAll();
@@ -263,16 +281,25 @@ abstract class Session {
             if (w != null) {
                 w.close();
             }
-            registry.remove(this);
-            context.releaseIp(ip);
             ScheduledFuture<?> timer = expiry;
             if (timer != null) {
                 timer.cancel(false);
             }
+            log.debug("session {}: closed", id);
+        }
+    }
+
+    /**
+     * The TCP connection is closed: only now does the session stop counting as open, so that a
+     * shutdown waiting for the last session knows every close frame has been written.
+     */
+    private void connectionClosed() {
+        release();
+        if (registry.remove(this)) {
+            context.releaseIp(ip);
             synchronized (registry) {
                 registry.notifyAll(); // a shutdown may be waiting for the last session
             }
-            log.debug("session {}: closed", id);
         }
     }
 

@@ -10,9 +10,13 @@ import java.util.Set;
  * @param config   the server's settings
  * @param sessions the live sessions (a session adds itself on open and removes itself on close)
  * @param metrics  the server's meters
+ * @param rawDeflate one shared compressing codec for raw connections that negotiated permessage-deflate
+ * @param hubDeflate the same for hub-protocol connections (one instance each, so that every
+ *                   connection shares the one compressed frame of a message)
  */
 record SessionContext(Hub hub, ServerConfig config, Set<Session> sessions, HubMetrics metrics,
-                      java.util.concurrent.ConcurrentHashMap<String, Integer> connectionsPerIp) {
+                      java.util.concurrent.ConcurrentHashMap<String, Integer> connectionsPerIp,
+                      io.reactivehub.core.Codec rawDeflate, io.reactivehub.core.Codec hubDeflate) {
 
     /** Whether {@code ip} may open one more connection (checked before the upgrade). */
     boolean ipHasRoom(String ip) {

@@ -25,6 +25,8 @@ final class WsTestClient implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final boolean mask;
+    /** The server's 101 response head, headers included. */
+    String handshake = "";
 
     record Frame(int opcode, boolean fin, int rsv, byte[] payload) {
         String text() {
@@ -80,7 +82,9 @@ final class WsTestClient implements AutoCloseable {
             socket.close();
             throw new IOException("upgrade refused: " + head.lines().findFirst().orElse(head));
         }
-        return new WsTestClient(socket, mask);
+        WsTestClient client = new WsTestClient(socket, mask);
+        client.handshake = head;
+        return client;
     }
 
     /** Sends a plain HTTP request and returns the status line and body. */

@@ -115,6 +115,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "Require JWTs signed by this PEM public key: RS256 for RSA, ES256 for EC (HUB_JWT_PUBLIC_KEY)")
     java.nio.file.Path jwtPublicKey;
 
+    @Option(names = "--no-compression", defaultValue = "${env:HUB_NO_COMPRESSION:-false}",
+            description = "Do not negotiate permessage-deflate (HUB_NO_COMPRESSION=true). Default: compression on")
+    boolean noCompression;
+
+    @Option(names = "--compression-min-size", paramLabel = "BYTES", defaultValue = "${env:HUB_COMPRESSION_MIN_SIZE:-256}",
+            description = "Messages smaller than this go out uncompressed (HUB_COMPRESSION_MIN_SIZE). Default: ${DEFAULT-VALUE}")
+    int compressionMinSize;
+
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-10s}",
             converter = DurationConverter.class,
             description = "On SIGTERM or SIGINT: how long connections get to receive what is queued and the 1001 close "
@@ -139,7 +147,8 @@ final class ServeCommand implements Callable<Integer> {
             TokenVerifier tokens = jwtSecret != null ? TokenVerifier.hmac(jwtSecret)
                     : jwtPublicKey != null ? TokenVerifier.publicKey(jwtPublicKey) : null;
             config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout, pingInterval, idleTimeout,
-                    connectionLimits, tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey), tokens);
+                    connectionLimits, tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey), tokens,
+                    new ServerConfig.Compression(!noCompression, compressionMinSize));
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
