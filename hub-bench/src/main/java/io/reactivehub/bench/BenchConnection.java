@@ -35,11 +35,16 @@ final class BenchConnection extends ByteToMessageDecoder {
     private int inFlight;
     private boolean needFlush;
     volatile boolean received;
+    private final boolean deflate;
+    private java.util.zip.Inflater inflater;
+    private byte[] inflated;
     /** Churn connections come and go; their closes are not losses. */
     boolean churner;
 
-    BenchConnection(LoadRun run, URI url, boolean publisher, int index, int publishers, boolean hubProtocol) {
+    BenchConnection(LoadRun run, URI url, boolean publisher, int index, int publishers, boolean hubProtocol,
+                    boolean deflate) {
         this.run = run;
+        this.deflate = deflate;
         this.url = url;
         this.publisher = publisher;
         this.index = index;
@@ -63,7 +68,8 @@ final class BenchConnection extends ByteToMessageDecoder {
         }
         String request = "GET " + path + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-                + Base64.getEncoder().encodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+                + Base64.getEncoder().encodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\n"
+                + (deflate ? "Sec-WebSocket-Extensions: permessage-deflate\r\n" : "") + "\r\n";
         ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), request));
         super.channelActive(ctx);
     }
@@ -97,8 +103,18 @@ final class BenchConnection extends ByteToMessageDecoder {
             }
             int payload = start + header;
             int n = (int) length;
+            if (!publisher) {
+                run.wireBytes(header + n);
+            }
             switch (b0 & 0x0F) {
-                case 0x1, 0x2 -> onData(in, payload, n);
+                case 0x1, 0x2 -> {
+                    if ((b0 & 0x40) != 0) {
+                        ByteBuf plain = inflate(in, payload, n);
+                        onData(plain, 0, plain.readableBytes());
+                    } else {
+                        onData(in, payload, n);
+                    }
+                }
                 case 0x8 -> {
                     if (!churner) {
                         run.closedByServer(n >= 2 ? in.getUnsignedShort(payload) : 1005);
@@ -182,6 +198,26 @@ final class BenchConnection extends ByteToMessageDecoder {
             }
         } else if (!churner) {
             run.delivered(sentAt);
+        }
+    }
+
+    /** One permessage-deflate message (the server keeps no context between messages). */
+    private ByteBuf inflate(ByteBuf in, int at, int n) {
+        if (inflater == null) {
+            inflater = new java.util.zip.Inflater(true);
+            inflated = new byte[1 << 16];
+        }
+        byte[] input = new byte[n + 4];
+        in.getBytes(at, input, 0, n);
+        input[n + 2] = (byte) 0xFF;
+        input[n + 3] = (byte) 0xFF;
+        inflater.reset();
+        inflater.setInput(input);
+        try {
+            int size = inflater.inflate(inflated);
+            return io.netty.buffer.Unpooled.wrappedBuffer(inflated, 0, size);
+        } catch (java.util.zip.DataFormatException e) {
+            throw new IllegalStateException("server sent a corrupt compressed message", e);
         }
     }
 

@@ -72,6 +72,9 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--churn", description = "Connections opened and closed per second during the measurement (default 0)")
     Integer churn;
 
+    @Option(names = "--deflate", description = "Subscribers offer permessage-deflate (and inflate what arrives compressed)")
+    boolean deflate;
+
     @Option(names = "--chart", description = "Write a PNG chart of deliveries/s and latency percentiles over the runs")
     Path chart;
 
@@ -135,7 +138,7 @@ final class LoadCommand implements Callable<Integer> {
             String name = label != null ? label : p != null ? p.label : "load";
             LoadRun.Options options = new LoadRun.Options(url, n, publishers, messageRate, payload,
                     Duration.ofSeconds(warmup), Duration.ofSeconds(duration), window, connectConcurrency, threads,
-                    serverPid, name, hub, channel, churnRate);
+                    serverPid, name, hub, channel, churnRate, deflate);
             results.add(new LoadRun(options).execute());
         }
         System.out.print(LoadResult.table(results));

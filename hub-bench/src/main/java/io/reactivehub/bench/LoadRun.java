@@ -33,7 +33,7 @@ import org.HdrHistogram.SingleWriterRecorder;
 final class LoadRun {
     record Options(URI url, int subscribers, int publishers, int rate, int size, Duration warmup, Duration duration,
                    int window, int connectConcurrency, int threads, int serverPid, String label, boolean hubProtocol,
-                   String channel, int churnPerSecond) {
+                   String channel, int churnPerSecond, boolean deflate) {
     }
 
     /** Per event-loop thread: written by that thread only, read by the reporting thread. */
@@ -42,9 +42,16 @@ final class LoadRun {
                 AtomicLongFieldUpdater.newUpdater(Counters.class, "all");
         private static final AtomicLongFieldUpdater<Counters> IN_WINDOW =
                 AtomicLongFieldUpdater.newUpdater(Counters.class, "inWindow");
+        private static final AtomicLongFieldUpdater<Counters> WIRE =
+                AtomicLongFieldUpdater.newUpdater(Counters.class, "wire");
         final SingleWriterRecorder latency = new SingleWriterRecorder(3);
         volatile long all;
         volatile long inWindow;
+        volatile long wire;
+
+        void wire(int bytes) {
+            WIRE.lazySet(this, wire + bytes);
+        }
 
         void delivered(boolean counted, long latencyNanos) {
             ALL.lazySet(this, all + 1);
@@ -114,6 +121,19 @@ final class LoadRun {
     void delivered(long sentAt) {
         boolean counted = sentAt >= windowStart && sentAt < windowEnd;
         threadCounters.get().delivered(counted, counted ? Math.max(0, nowNanos() - sentAt) : 0);
+    }
+
+    /** Frame bytes a subscriber read from the socket (header and payload, as sent). */
+    void wireBytes(int bytes) {
+        threadCounters.get().wire(bytes);
+    }
+
+    private long wireBytesTotal() {
+        long sum = 0;
+        for (Counters c : counters) {
+            sum += c.wire;
+        }
+        return sum;
     }
 
     String channelName() {
@@ -241,6 +261,7 @@ final class LoadRun {
         }
         ProcessStats.Sample serverAtStart = server == null ? null : server.sample();
         long selfCpuAtStart = selfCpuNanos();
+        long wireAtStart = wireBytesTotal();
         windowStart = nowNanos();
         windowEnd = windowStart + o.duration().toNanos();
         intervalLatency(); // nothing recorded yet; resets the interval
@@ -264,6 +285,7 @@ final class LoadRun {
         }
         ProcessStats.Sample serverAtEnd = server == null ? null : server.sample();
         long selfCpuAtEnd = selfCpuNanos();
+        long wireInWindow = wireBytesTotal() - wireAtStart;
         if (churn != null) {
             progress("churn: %d connections opened and closed during the measurement, %d failed", churn.done.get(),
                     churn.failed.get());
@@ -295,7 +317,7 @@ final class LoadRun {
         return new LoadResult(o.label(), o.url().toString(), o.subscribers(), o.publishers(), o.rate(), o.size(),
                 seconds, subs.size() + pubs.size(), connectFailures, connectSeconds, sentInWindow.sum(), expected,
                 delivered, delivered / seconds, Math.max(0, expected - delivered), gaps.sum(), reorders.sum(),
-                disconnects, total, serverCpu, serverRss, selfCpu, -1);
+                disconnects, total, serverCpu, serverRss, selfCpu, -1, wireInWindow / seconds);
     }
 
     /** No publishing: hold the connections for the duration, then report the server's RSS per connection. */
@@ -318,7 +340,7 @@ final class LoadRun {
         return new LoadResult(o.label(), o.url().toString(), o.subscribers(), 0, 0, o.size(), seconds, subs.size(),
                 failures, connectSeconds, 0, 0, 0, 0, 0, 0, 0, disconnects, new Histogram(3),
                 server == null ? Double.NaN : end.cpuPercentSince(start), server == null ? -1 : end.rssBytes(),
-                selfCpu, server == null ? -1 : (end.rssBytes() - before.rssBytes()) / Math.max(1, subs.size()));
+                selfCpu, server == null ? -1 : (end.rssBytes() - before.rssBytes()) / Math.max(1, subs.size()), 0);
     }
 
     /** Connect/disconnect storm: opens connections at a steady rate and closes each once it is open. */
@@ -337,7 +359,7 @@ final class LoadRun {
             long due = (long) ((System.nanoTime() - startNanos) / 1e9 * o.churnPerSecond());
             for (; opened < due; opened++) {
                 BenchConnection conn = new BenchConnection(LoadRun.this, o.url(), false, -1, o.publishers(),
-                        o.hubProtocol());
+                        o.hubProtocol(), o.deflate());
                 conn.churner = true;
                 bootstrap(group, conn);
                 conn.ready.whenComplete((c, e) -> {
@@ -373,7 +395,8 @@ final class LoadRun {
         List<CompletableFuture<BenchConnection>> all = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             permits.acquire();
-            BenchConnection conn = new BenchConnection(this, url, publisher, i, o.publishers(), o.hubProtocol());
+            BenchConnection conn = new BenchConnection(this, url, publisher, i, o.publishers(), o.hubProtocol(),
+                    o.deflate() && !publisher);
             bootstrap(group, conn);
             conn.ready.whenComplete((c, e) -> permits.release());
             all.add(conn.ready);

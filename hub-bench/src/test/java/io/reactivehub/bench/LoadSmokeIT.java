@@ -18,7 +18,7 @@ class LoadSmokeIT {
         try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             LoadRun.Options options = new LoadRun.Options(URI.create("ws://127.0.0.1:" + server.port() + "/ws/smoke"),
                     20, 2, 0, 64, Duration.ofSeconds(1), Duration.ofSeconds(2), 16, 10, 1,
-                    (int) ProcessHandle.current().pid(), "smoke", false, "smoke", 0);
+                    (int) ProcessHandle.current().pid(), "smoke", false, "smoke", 0, false);
             LoadResult result = new LoadRun(options).execute();
             assertThat(result.connectFailures()).isZero();
             assertThat(result.delivered()).isPositive();
@@ -38,7 +38,7 @@ class LoadSmokeIT {
         Hub hub = Hub.create();
         try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             LoadRun.Options options = new LoadRun.Options(URI.create("ws://127.0.0.1:" + server.port() + "/ws/rate"),
-                    10, 1, 500, 32, Duration.ofSeconds(1), Duration.ofSeconds(2), 16, 10, 1, 0, "rate", false, "rate", 0);
+                    10, 1, 500, 32, Duration.ofSeconds(1), Duration.ofSeconds(2), 16, 10, 1, 0, "rate", false, "rate", 0, false);
             LoadResult result = new LoadRun(options).execute();
             // 500 msg/s for 2 s, give or take the tick at each window edge.
             assertThat(result.sent()).isBetween(990L, 1010L);
@@ -53,7 +53,7 @@ class LoadSmokeIT {
         Hub hub = Hub.create();
         try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             LoadRun.Options options = new LoadRun.Options(URI.create("ws://127.0.0.1:" + server.port() + "/hub"),
-                    10, 1, 0, 48, Duration.ofSeconds(1), Duration.ofSeconds(2), 8, 10, 1, 0, "hub", true, "smoke", 0);
+                    10, 1, 0, 48, Duration.ofSeconds(1), Duration.ofSeconds(2), 8, 10, 1, 0, "hub", true, "smoke", 0, true);
             LoadResult result = new LoadRun(options).execute();
             assertThat(result.delivered()).isPositive().isEqualTo(result.expectedDeliveries());
             assertThat(result.gaps()).isZero();
@@ -68,11 +68,11 @@ class LoadSmokeIT {
         try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             URI url = URI.create("ws://127.0.0.1:" + server.port() + "/ws/churn");
             LoadResult churn = new LoadRun(new LoadRun.Options(url, 10, 1, 200, 32, Duration.ofSeconds(1),
-                    Duration.ofSeconds(2), 8, 10, 1, 0, "churn", false, "churn", 20)).execute();
+                    Duration.ofSeconds(2), 8, 10, 1, 0, "churn", false, "churn", 20, false)).execute();
             assertThat(churn.lost()).isZero();
             assertThat(churn.disconnects()).isZero();
             LoadResult idle = new LoadRun(new LoadRun.Options(url, 50, 0, 0, 32, Duration.ofSeconds(0),
-                    Duration.ofSeconds(1), 8, 10, 1, (int) ProcessHandle.current().pid(), "idle", false, "idle", 0))
+                    Duration.ofSeconds(1), 8, 10, 1, (int) ProcessHandle.current().pid(), "idle", false, "idle", 0, false))
                     .execute();
             assertThat(idle.connections()).isEqualTo(50);
             assertThat(idle.serverRssBytes()).isPositive();
