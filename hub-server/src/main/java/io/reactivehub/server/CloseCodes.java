@@ -17,8 +17,6 @@ public final class CloseCodes {
     public static final int POLICY_VIOLATION = 1008;
     /** A message larger than the server's maximum message size. */
     public static final int MESSAGE_TOO_BIG = 1009;
-    /** The server failed while handling the connection. */
-    public static final int INTERNAL_ERROR = 1011;
     /** The connection's delivery queue overflowed under the disconnect policy: it read too slowly. */
     public static final int SLOW_CONSUMER = 4001;
     /** The connection sent nothing, not even a pong, for the idle timeout. */

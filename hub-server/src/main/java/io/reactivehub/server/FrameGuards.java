@@ -21,10 +21,10 @@ final class FrameGuards {
     private FrameGuards() {
     }
 
-    static void install(Connection connection, int maxMessageSize) {
-        connection.addHandlerLast("hub.rsvGuard", new ReservedBitsGuard())
+    static void install(Connection connection, int maxMessageSize, HubMetrics metrics) {
+        connection.addHandlerLast("hub.rsvGuard", new ReservedBitsGuard(metrics))
                 .addHandlerLast("hub.utf8Guard", new Utf8FrameValidator(true))
-                .addHandlerLast("hub.aggregator", new BoundedAggregator(maxMessageSize));
+                .addHandlerLast("hub.aggregator", new BoundedAggregator(maxMessageSize, metrics));
     }
 
     /** Writes a close frame, then closes the TCP connection once it is sent. */
@@ -38,12 +38,21 @@ final class FrameGuards {
      * inflation arrives: over the size cap (a deflate bomb) 1009, corrupt data 1007.
      */
     static final class ReservedBitsGuard extends ChannelInboundHandlerAdapter {
+        private final HubMetrics metrics;
+
+        ReservedBitsGuard(HubMetrics metrics) {
+            this.metrics = metrics;
+        }
+
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof io.netty.handler.codec.CodecException
                     && !(cause instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException)) {
                 String message = String.valueOf(cause.getMessage());
                 boolean tooBig = message.contains("maximum") || message.contains("max");
+                if (tooBig) {
+                    metrics.oversized();
+                }
                 closeWith(ctx, tooBig ? CloseCodes.MESSAGE_TOO_BIG : CloseCodes.INVALID_PAYLOAD,
                         tooBig ? "inflated message larger than the maximum message size" : "cannot inflate message");
                 return;
@@ -64,13 +73,17 @@ final class FrameGuards {
 
     /** Reassembles fragmented messages; a message over the limit closes with 1009. */
     static final class BoundedAggregator extends WebSocketFrameAggregator {
-        BoundedAggregator(int maxContentLength) {
+        private final HubMetrics metrics;
+
+        BoundedAggregator(int maxContentLength, HubMetrics metrics) {
             super(maxContentLength);
+            this.metrics = metrics;
         }
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, WebSocketFrame oversized) {
             // MessageAggregator releases 'oversized' after this returns.
+            metrics.oversized();
             closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG, "message larger than the maximum message size");
         }
     }

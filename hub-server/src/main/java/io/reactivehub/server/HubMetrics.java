@@ -29,6 +29,7 @@ final class HubMetrics {
     private final Timer publish;
     private final Counter rateLimited;
     private final Counter authFailures;
+    private final Counter oversized;
 
     HubMetrics(Hub hub, Set<Session> sessions) {
         Gauge.builder("hub_connections_active", sessions, Set::size)
@@ -52,6 +53,9 @@ final class HubMetrics {
                 .description("Connections closed with 4002 after the idle timeout").register(registry);
         protocolErrors = Counter.builder("hub_protocol_errors")
                 .description("Hub-protocol commands answered with an error").register(registry);
+        oversized = Counter.builder("hub_oversized_messages")
+                .description("Fragmented or compressed messages over the maximum message size (closed with 1009)")
+                .register(registry);
         authFailures = Counter.builder("hub_auth_failures")
                 .description("Upgrades refused with 401 and refresh tokens refused").register(registry);
         rateLimited = Counter.builder("hub_rate_limited")
@@ -88,6 +92,10 @@ final class HubMetrics {
     private void rejected(String reason, int n) {
         Counter.builder("hub_connections_rejected").tag("reason", reason)
                 .description("Upgrades refused before any WebSocket was opened").register(registry).increment(n);
+    }
+
+    void oversized() {
+        oversized.increment();
     }
 
     void authFailure() {

@@ -164,7 +164,7 @@ abstract class Session {
             ConnectionWriter w = new ConnectionWriter(c.channel(), encoder != null ? encoder : c.channel(),
                     config.queueLimits(), this::slowConsumer, metrics::dropped);
             writer = w;
-            FrameGuards.install(c, config.maxMessageSize());
+            FrameGuards.install(c, config.maxMessageSize(), metrics);
             c.addHandlerLast("hub.writability", new WritabilityListener(w));
             c.addHandlerLast("hub.heartbeat", new Heartbeat(config.pingInterval(), config.idleTimeout(), ctx -> {
                 log.info("session {} ({}): silent for {}, closing with {}", id, describe(), config.idleTimeout(),

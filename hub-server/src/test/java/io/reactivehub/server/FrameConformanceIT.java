@@ -75,6 +75,7 @@ class FrameConformanceIT {
             c.sendFrame(true, 0, 0x0, half);
             assertThat(c.readCloseCode()).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
             bystanderStillServed(bystander);
+            assertThat(WsTestClient.httpGet(fixture.port(), "/metrics", false)).contains("hub_oversized_messages_total 1.0");
         }
     }
 

@@ -4,18 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reactivehub.core.ChannelName;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -76,7 +69,7 @@ class HeartbeatIT {
     @Test
     void theCliClientGivesUpOnAServerThatStopsAnswering() throws Exception {
         try (ServerSocket mute = new ServerSocket(0)) {
-            Thread acceptor = new Thread(() -> acceptAndGoSilent(mute));
+            Thread acceptor = new Thread(() -> MuteServer.acceptAndGoSilent(mute));
             acceptor.setDaemon(true);
             acceptor.start();
             List<String> command = new ArrayList<>(List.of(
@@ -93,30 +86,6 @@ class HeartbeatIT {
             } finally {
                 cli.destroyForcibly();
             }
-        }
-    }
-
-    /** Completes one WebSocket handshake, then reads and ignores everything, answering nothing. */
-    private static void acceptAndGoSilent(ServerSocket server) {
-        try (Socket s = server.accept()) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            String key = null;
-            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("sec-websocket-key:")) {
-                    key = line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-            String accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
-            OutputStream out = s.getOutputStream();
-            out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            while (s.getInputStream().read() >= 0) {
-                // swallow pings and everything else
-            }
-        } catch (IOException | java.security.NoSuchAlgorithmException e) {
-            // the test ends by closing the socket
         }
     }
 }

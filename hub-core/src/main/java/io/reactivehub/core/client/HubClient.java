@@ -1,0 +1,180 @@
+package io.reactivehub.core.client;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.reactivehub.core.transport.Heartbeat;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.WebsocketClientSpec;
+
+/**
+ * Connects to a hub (raw protocol, hub protocol, or any WebSocket server) and exposes the
+ * connection reactively. It answers the server's pings and watches the server the way the server
+ * watches clients: after {@code pingInterval} of silence it pings, after {@code idleTimeout} it
+ * gives up and ends {@link Connection#messages()} with {@link DeadServerException}.
+ *
+ * <pre>{@code
+ * HubClient.connect(URI.create("ws://localhost:8080/ws/room"))
+ *     .flatMapMany(c -> c.send("hello").thenMany(c.messages()))
+ *     .subscribe(m -> System.out.println(m.text()));
+ * }</pre>
+ */
+public final class HubClient {
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+    private HubClient() {
+    }
+
+    /** Connects with the default heartbeat (25 s / 60 s) and a 16 MiB message limit. */
+    public static Mono<Connection> connect(URI url) {
+        return connect(url, DEFAULT_PING_INTERVAL, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE);
+    }
+
+    /**
+     * @return completes once the WebSocket is open; errors when the server cannot be reached or
+     *     refuses the upgrade
+     */
+    public static Mono<Connection> connect(URI url, Duration pingInterval, Duration idleTimeout, int maxMessageSize) {
+        Objects.requireNonNull(url, "url");
+        String scheme = String.valueOf(url.getScheme()).toLowerCase(Locale.ROOT);
+        if (!scheme.equals("ws") && !scheme.equals("wss")) {
+            return Mono.error(new IllegalArgumentException(url + " is not a ws:// or wss:// URL"));
+        }
+        return Mono.defer(() -> {
+            Connection connection = new Connection();
+            HttpClient client = scheme.equals("wss") ? HttpClient.create().secure() : HttpClient.create();
+            Disposable running = client.websocket(WebsocketClientSpec.builder().maxFramePayloadLength(maxMessageSize).build())
+                    .uri(url)
+                    .handle((in, out) -> {
+                        in.withConnection(c -> c.addHandlerLast("hub.heartbeat",
+                                new Heartbeat(pingInterval, idleTimeout, ctx -> {
+                                    connection.dead = true;
+                                    ctx.close();
+                                })));
+                        in.receiveCloseStatus().subscribe(connection.closeStatus::tryEmitValue);
+                        connection.open.tryEmitValue(connection);
+                        Mono<Void> receiving = in.aggregateFrames(maxMessageSize).receiveFrames()
+                                .doOnNext(frame -> {
+                                    if (frame instanceof TextWebSocketFrame text) {
+                                        connection.emit(new Message(false, ByteBufUtil.getBytes(text.content())));
+                                    } else if (frame instanceof BinaryWebSocketFrame binary) {
+                                        connection.emit(new Message(true, ByteBufUtil.getBytes(binary.content())));
+                                    }
+                                })
+                                .then();
+                        Mono<Void> sending = out.sendObject(connection.outgoing.asFlux()).then();
+                        return Mono.firstWithSignal(receiving, sending.then(Mono.never()));
+                    })
+                    .subscribe(null, connection::failed, connection::ended);
+            connection.running = running;
+            return connection.open.asMono();
+        });
+    }
+
+    /** A message received: text (UTF-8) or binary. */
+    public record Message(boolean binary, byte[] data) {
+        public String text() {
+            return new String(data, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The server went silent (not even a pong) for the idle timeout. */
+    public static final class DeadServerException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DeadServerException() {
+            super("no sign of life from the server within the idle timeout", null, false, false);
+        }
+    }
+
+    /** One open WebSocket connection. Thread-safe. */
+    public static final class Connection implements Disposable {
+        private final Sinks.One<Connection> open = Sinks.one();
+        private final Sinks.Many<Message> incoming = Sinks.many().unicast().onBackpressureBuffer();
+        private final Sinks.Many<Object> outgoing = Sinks.many().unicast().onBackpressureBuffer();
+        private final Sinks.One<WebSocketCloseStatus> closeStatus = Sinks.one();
+        private volatile boolean dead;
+        private volatile Disposable running;
+
+        private Connection() {
+        }
+
+        /**
+         * Everything the server sends, in order; completes when the connection closes, errors with
+         * {@link DeadServerException} when the heartbeat gives up. One subscriber; messages that
+         * arrive before it subscribes are buffered.
+         */
+        public Flux<Message> messages() {
+            return incoming.asFlux();
+        }
+
+        /** Queues a text message; completes once it is queued (not once it is sent). */
+        public Mono<Void> send(String text) {
+            return Mono.fromRunnable(() -> {
+                TextWebSocketFrame frame = new TextWebSocketFrame(text);
+                Sinks.EmitResult result;
+                synchronized (outgoing) { // serializes concurrent senders without spinning
+                    result = outgoing.tryEmitNext(frame);
+                }
+                if (result.isFailure()) {
+                    frame.release();
+                    throw new IllegalStateException("connection closed: cannot send (" + result + ")");
+                }
+            });
+        }
+
+        /** The close code and reason the server sent, once it has (empty if it never did). */
+        public Mono<WebSocketCloseStatus> closeStatus() {
+            return closeStatus.asMono();
+        }
+
+        /** Closes the connection. */
+        @Override
+        public void dispose() {
+            outgoing.tryEmitComplete();
+            Disposable r = running;
+            if (r != null) {
+                r.dispose();
+            }
+        }
+
+        @Override
+        public boolean isDisposed() {
+            Disposable r = running;
+            return r != null && r.isDisposed();
+        }
+
+        /** Called on the connection's event loop only, so emissions are serialized. */
+        private void emit(Message message) {
+            incoming.tryEmitNext(message);
+        }
+
+        private void failed(Throwable error) {
+            open.tryEmitError(error);
+            incoming.tryEmitError(error);
+            closeStatus.tryEmitEmpty();
+        }
+
+        private void ended() {
+            open.tryEmitError(new IllegalStateException("connection closed before it opened"));
+            if (dead) {
+                incoming.tryEmitError(new DeadServerException());
+            } else {
+                incoming.tryEmitComplete();
+            }
+            closeStatus.tryEmitEmpty();
+        }
+    }
+}
