@@ -37,24 +37,63 @@ public final class HubClient {
     private HubClient() {
     }
 
-    /** Connects with the default heartbeat (25 s / 60 s) and a 16 MiB message limit. */
+    /**
+     * Client settings.
+     *
+     * @param pingInterval   ping the server after this much silence (25 s by default)
+     * @param idleTimeout    give up on a server silent this long (60 s by default)
+     * @param maxMessageSize largest message accepted from the server (16 MiB by default)
+     * @param insecure       wss only: accept any server certificate (self-signed, tests); false by default
+     */
+    public record Options(Duration pingInterval, Duration idleTimeout, int maxMessageSize, boolean insecure) {
+        public static final Options DEFAULT =
+                new Options(DEFAULT_PING_INTERVAL, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, false);
+
+        public Options {
+            Objects.requireNonNull(pingInterval, "pingInterval");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            if (idleTimeout.compareTo(pingInterval) <= 0) {
+                throw new IllegalArgumentException("idleTimeout must be longer than pingInterval");
+            }
+            if (maxMessageSize < 1) {
+                throw new IllegalArgumentException("maxMessageSize must be at least 1, was " + maxMessageSize);
+            }
+        }
+    }
+
+    /** Connects with {@link Options#DEFAULT}. */
     public static Mono<Connection> connect(URI url) {
-        return connect(url, DEFAULT_PING_INTERVAL, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE);
+        return connect(url, Options.DEFAULT);
+    }
+
+    /** Connects with the given heartbeat and message limit. */
+    public static Mono<Connection> connect(URI url, Duration pingInterval, Duration idleTimeout, int maxMessageSize) {
+        return connect(url, new Options(pingInterval, idleTimeout, maxMessageSize, false));
     }
 
     /**
      * @return completes once the WebSocket is open; errors when the server cannot be reached or
      *     refuses the upgrade
      */
-    public static Mono<Connection> connect(URI url, Duration pingInterval, Duration idleTimeout, int maxMessageSize) {
+    public static Mono<Connection> connect(URI url, Options options) {
         Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(options, "options");
+        Duration pingInterval = options.pingInterval();
+        Duration idleTimeout = options.idleTimeout();
+        int maxMessageSize = options.maxMessageSize();
         String scheme = String.valueOf(url.getScheme()).toLowerCase(Locale.ROOT);
         if (!scheme.equals("ws") && !scheme.equals("wss")) {
             return Mono.error(new IllegalArgumentException(url + " is not a ws:// or wss:// URL"));
         }
         return Mono.defer(() -> {
             Connection connection = new Connection();
-            HttpClient client = scheme.equals("wss") ? HttpClient.create().secure() : HttpClient.create();
+            HttpClient client = HttpClient.create();
+            if (scheme.equals("wss")) {
+                client = options.insecure()
+                        ? client.secure(spec -> spec.sslContext(reactor.netty.http.Http11SslContextSpec.forClient()
+                                .configure(b -> b.trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE))))
+                        : client.secure();
+            }
             Disposable running = client.websocket(WebsocketClientSpec.builder().maxFramePayloadLength(maxMessageSize).build())
                     .uri(url)
                     .handle((in, out) -> {
@@ -74,7 +113,10 @@ public final class HubClient {
                                     }
                                 })
                                 .then();
-                        Mono<Void> sending = out.sendObject(connection.outgoing.asFlux()).then();
+                        // close(): the outgoing stream completes, a 1000 close follows, and the
+                        // connection ends when the server answers it (receiving completes).
+                        Mono<Void> sending = out.sendObject(connection.outgoing.asFlux()).then()
+                                .then(Mono.defer(() -> out.sendClose(1000, "bye")));
                         return Mono.firstWithSignal(receiving, sending.then(Mono.never()));
                     })
                     .subscribe(null, connection::failed, connection::ended);
@@ -105,6 +147,7 @@ public final class HubClient {
         private final Sinks.Many<Message> incoming = Sinks.many().unicast().onBackpressureBuffer();
         private final Sinks.Many<Object> outgoing = Sinks.many().unicast().onBackpressureBuffer();
         private final Sinks.One<WebSocketCloseStatus> closeStatus = Sinks.one();
+        private final Sinks.Empty<Void> done = Sinks.empty();
         private volatile boolean dead;
         private volatile Disposable running;
 
@@ -140,7 +183,18 @@ public final class HubClient {
             return closeStatus.asMono();
         }
 
-        /** Closes the connection. */
+        /**
+         * Closes cleanly: whatever was sent goes out, then a 1000 close frame; completes once the
+         * connection has ended.
+         */
+        public Mono<Void> close() {
+            synchronized (outgoing) {
+                outgoing.tryEmitComplete();
+            }
+            return done.asMono();
+        }
+
+        /** Closes the connection at once, without a close handshake. */
         @Override
         public void dispose() {
             outgoing.tryEmitComplete();
@@ -165,6 +219,7 @@ public final class HubClient {
             open.tryEmitError(error);
             incoming.tryEmitError(error);
             closeStatus.tryEmitEmpty();
+            done.tryEmitEmpty();
         }
 
         private void ended() {
@@ -175,6 +230,7 @@ public final class HubClient {
                 incoming.tryEmitComplete();
             }
             closeStatus.tryEmitEmpty();
+            done.tryEmitEmpty();
         }
     }
 }
