@@ -83,4 +83,24 @@ class LoadSmokeIT {
             hub.dispose();
         }
     }
+
+    @Test
+    void deflateRunInflatesWhatArrivesCompressedAndCountsFewerBytes() throws Exception {
+        Hub hub = Hub.create();
+        try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
+            URI url = URI.create("ws://127.0.0.1:" + server.port() + "/ws/deflate");
+            LoadResult plain = new LoadRun(new LoadRun.Options(url, 5, 1, 100, 1024, Duration.ofSeconds(1),
+                    Duration.ofSeconds(2), 8, 10, 1, 0, "plain", false, "deflate", 0, false)).execute();
+            LoadResult deflated = new LoadRun(new LoadRun.Options(url, 5, 1, 100, 1024, Duration.ofSeconds(1),
+                    Duration.ofSeconds(2), 8, 10, 1, 0, "deflate", false, "deflate", 0, true)).execute();
+            assertThat(deflated.delivered()).isPositive().isEqualTo(deflated.expectedDeliveries());
+            assertThat(deflated.gaps()).isZero();
+            double plainPerDelivery = plain.wireBytesPerSecond() / plain.deliveriesPerSecond();
+            double deflatedPerDelivery = deflated.wireBytesPerSecond() / deflated.deliveriesPerSecond();
+            assertThat(plainPerDelivery).isGreaterThan(1024);
+            assertThat(deflatedPerDelivery).isLessThan(plainPerDelivery / 2);
+        } finally {
+            hub.dispose();
+        }
+    }
 }
