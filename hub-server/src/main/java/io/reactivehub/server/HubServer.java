@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.codec.DeflateCodec;
 import io.reactivehub.core.codec.HubPushCodec;
@@ -84,6 +85,7 @@ public final class HubServer implements AutoCloseable {
                     r.get("/ws", (req, res) -> routes.raw(req, res, () -> DEFAULT_CHANNEL))
                             .get("/ws/{channel}", routes::rawChannel)
                             .get("/hub", routes::hubProtocol)
+                            .post("/api/publish", routes::apiPublish)
                             .get("/health", routes::health)
                             .get("/metrics", routes::metrics);
                 })
@@ -319,6 +321,71 @@ public final class HubServer implements AutoCloseable {
             return res.status(status)
                     .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                     .sendString(reactor.core.publisher.Mono.just(text + "\n"));
+        }
+
+        /**
+         * {@code POST /api/publish} with {@code Authorization: apikey <key>} and
+         * {@code {"channel":"room","data":<any JSON>}}: a backend publishes without a WebSocket.
+         * 200 with the offset and subscriber count; 400 for a bad body or channel; 401 for a missing
+         * or wrong key; 404 when no API key is configured (the endpoint is off).
+         */
+        Publisher<Void> apiPublish(HttpServerRequest req, HttpServerResponse res) {
+            String key = config.apiKey();
+            if (key == null) {
+                return json(res, HttpResponseStatus.NOT_FOUND, error(ErrorCode.UNKNOWN_OP, "the publish API is off (no --api-key)"));
+            }
+            String auth = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+            if (auth == null || !auth.regionMatches(true, 0, "apikey ", 0, 7)
+                    || !java.security.MessageDigest.isEqual(auth.substring(7).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                context.metrics().authFailure();
+                return json(res, HttpResponseStatus.UNAUTHORIZED, error(ErrorCode.PERMISSION_DENIED, "missing or wrong API key"));
+            }
+            return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
+                com.fasterxml.jackson.databind.JsonNode command;
+                try {
+                    command = HubProtocolSession.JSON.readTree(body);
+                } catch (java.io.IOException e) {
+                    command = null;
+                }
+                if (command == null || !command.isObject()) {
+                    return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.BAD_REQUEST,
+                            error(ErrorCode.MALFORMED, "the body is a JSON object {\"channel\":...,\"data\":...}")));
+                }
+                com.fasterxml.jackson.databind.JsonNode channel = command.get("channel");
+                com.fasterxml.jackson.databind.JsonNode data = command.get("data");
+                if (channel == null || !channel.isTextual() || !ChannelName.isValid(channel.asText())) {
+                    return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.BAD_REQUEST,
+                            error(ErrorCode.INVALID_CHANNEL, "'channel' must be a valid channel name")));
+                }
+                if (data == null) {
+                    return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.BAD_REQUEST,
+                            error(ErrorCode.MISSING_FIELD, "missing field 'data'")));
+                }
+                byte[] payload = data.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                long start = System.nanoTime();
+                return hub.publish(ChannelName.of(channel.asText()), payload, io.reactivehub.core.PayloadType.JSON)
+                        .flatMap(result -> {
+                            context.metrics().published(payload.length, result.subscribers(), start);
+                            return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.OK,
+                                    "{\"ok\":true,\"offset\":" + result.offset() + ",\"subscribers\":"
+                                            + result.subscribers() + "}"));
+                        });
+            });
+        }
+
+        private static String error(ErrorCode code, String message) {
+            com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
+            com.fasterxml.jackson.databind.node.ObjectNode error = reply.putObject("error");
+            error.put("code", code.code());
+            error.put("message", message);
+            return reply.toString();
+        }
+
+        private static Publisher<Void> json(HttpServerResponse res, HttpResponseStatus status, String body) {
+            return res.status(status)
+                    .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .sendString(reactor.core.publisher.Mono.just(body));
         }
 
         /** 200 with a small JSON status while serving, 503 while shutting down. */

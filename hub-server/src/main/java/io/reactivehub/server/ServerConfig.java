@@ -27,11 +27,14 @@ import org.jspecify.annotations.Nullable;
  * @param tokens         verifies the JWT every connection must present; null (the default) runs the
  *                       hub open: anyone may connect, subscribe and publish
  * @param compression    permessage-deflate settings ({@link Compression#DEFAULT}: on, 256-byte minimum)
+ * @param apiKey         the key backends send as {@code Authorization: apikey <key>} to
+ *                       {@code POST /api/publish}; null (the default) turns that endpoint off
  */
 public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
                            Duration closeTimeout, Duration pingInterval, Duration idleTimeout,
                            ConnectionLimits limits, @Nullable TlsFiles tls,
-                           io.reactivehub.server.auth.@Nullable TokenVerifier tokens, Compression compression) {
+                           io.reactivehub.server.auth.@Nullable TokenVerifier tokens, Compression compression,
+                           @Nullable String apiKey) {
 
     /**
      * permessage-deflate (RFC 7692).
@@ -71,7 +74,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
 
     public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
             DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL,
-            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT, null, null, Compression.DEFAULT);
+            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT, null, null, Compression.DEFAULT, null);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -103,47 +106,52 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
     }
 
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
+        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
+        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
     }
 
     public ServerConfig withMaxMessageSize(int newMax) {
-        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
+        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
     }
 
     public ServerConfig withQueueLimits(QueueLimits newLimits) {
-        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
+        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
     }
 
     public ServerConfig withCloseTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
     }
 
     /** Heartbeat: ping after {@code interval} of silence, close after {@code timeout}. */
     public ServerConfig withHeartbeat(Duration interval, Duration timeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits, tls, tokens, compression);
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits, tls, tokens, compression, apiKey);
     }
 
     public ServerConfig withLimits(ConnectionLimits newLimits) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                newLimits, tls, tokens, compression);
+                newLimits, tls, tokens, compression, apiKey);
     }
 
     public ServerConfig withTls(@Nullable TlsFiles newTls) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, newTls, tokens, compression);
+                limits, newTls, tokens, compression, apiKey);
     }
 
     public ServerConfig withTokens(io.reactivehub.server.auth.@Nullable TokenVerifier newTokens) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, tls, newTokens, compression);
+                limits, tls, newTokens, compression, apiKey);
     }
 
     public ServerConfig withCompression(Compression newCompression) {
         return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, tls, tokens, newCompression);
+                limits, tls, tokens, newCompression, apiKey);
+    }
+
+    public ServerConfig withApiKey(@Nullable String newApiKey) {
+        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
+                limits, tls, tokens, compression, newApiKey);
     }
 }

@@ -123,6 +123,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Messages smaller than this go out uncompressed (HUB_COMPRESSION_MIN_SIZE). Default: ${DEFAULT-VALUE}")
     int compressionMinSize;
 
+    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:HUB_API_KEY}",
+            description = "Turn on POST /api/publish for backends sending 'Authorization: apikey KEY' (HUB_API_KEY)")
+    String apiKey;
+
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-10s}",
             converter = DurationConverter.class,
             description = "On SIGTERM or SIGINT: how long connections get to receive what is queued and the 1001 close "
@@ -148,7 +152,8 @@ final class ServeCommand implements Callable<Integer> {
                     : jwtPublicKey != null ? TokenVerifier.publicKey(jwtPublicKey) : null;
             config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout, pingInterval, idleTimeout,
                     connectionLimits, tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey), tokens,
-                    new ServerConfig.Compression(!noCompression, compressionMinSize));
+                    new ServerConfig.Compression(!noCompression, compressionMinSize),
+                    apiKey == null || apiKey.isBlank() ? null : apiKey);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 2;

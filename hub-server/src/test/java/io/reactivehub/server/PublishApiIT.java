@@ -1,0 +1,71 @@
+package io.reactivehub.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reactivehub.core.ChannelName;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** POST /api/publish: backends publish over plain HTTP with an API key. */
+class PublishApiIT {
+    private static final String KEY = "backend-key-123";
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+    private ServerFixture fixture = new ServerFixture(ServerConfig.DEFAULT.withApiKey(KEY));
+
+    @AfterEach
+    void stop() {
+        fixture.close();
+    }
+
+    private HttpResponse<String> post(String authorization, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.port() + "/api/publish"))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aPublishWithTheKeyReachesWebSocketSubscribersAndReportsTheOffset() throws Exception {
+        try (WsTestClient raw = WsTestClient.connect(fixture.port(), "/ws/news")) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.subscriberCount(ChannelName.of("news")) == 1);
+            HttpResponse<String> response = post("apikey " + KEY, "{\"channel\":\"news\",\"data\":{\"headline\":\"hi\"}}");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("{\"ok\":true,\"offset\":1,\"subscribers\":1}");
+            assertThat(raw.readText()).isEqualTo("{\"headline\":\"hi\"}");
+        }
+    }
+
+    @Test
+    void aMissingOrWrongKeyIs401() throws Exception {
+        assertThat(post(null, "{\"channel\":\"news\",\"data\":1}").statusCode()).isEqualTo(401);
+        HttpResponse<String> wrong = post("apikey nope", "{\"channel\":\"news\",\"data\":1}");
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(wrong.body()).contains("\"code\":112");
+    }
+
+    @Test
+    void badBodiesAre400WithAnErrorCode() throws Exception {
+        assertThat(post("apikey " + KEY, "{not json").body()).contains("\"code\":101");
+        assertThat(post("apikey " + KEY, "{\"channel\":\"bad name\",\"data\":1}").body()).contains("\"code\":105");
+        HttpResponse<String> noData = post("apikey " + KEY, "{\"channel\":\"news\"}");
+        assertThat(noData.statusCode()).isEqualTo(400);
+        assertThat(noData.body()).contains("\"code\":103");
+    }
+
+    @Test
+    void withoutAnApiKeyConfiguredTheEndpointIsOff() throws Exception {
+        fixture.close();
+        fixture = new ServerFixture();
+        assertThat(post("apikey " + KEY, "{\"channel\":\"news\",\"data\":1}").statusCode()).isEqualTo(404);
+    }
+}
