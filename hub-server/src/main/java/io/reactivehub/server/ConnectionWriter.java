@@ -47,7 +47,6 @@ final class ConnectionWriter implements Runnable {
     private volatile boolean closed;
     private boolean overflowReported;
     private boolean needsFlush;
-    private long dropped;
     private Runnable whenDrained;
 
     /**
@@ -105,10 +104,6 @@ final class ConnectionWriter implements Runnable {
         schedule();
     }
 
-    boolean isEmpty() {
-        return count == 0;
-    }
-
     /**
      * Runs {@code action} on the event loop once everything queued now has been written (at once if
      * nothing waits). Call on the event loop, after the producers have been detached.
@@ -116,10 +111,6 @@ final class ConnectionWriter implements Runnable {
     void whenDrained(Runnable action) {
         whenDrained = action;
         run();
-    }
-
-    long dropped() {
-        return dropped;
     }
 
     /** The drain, on the channel's event loop. */
@@ -139,7 +130,7 @@ final class ConnectionWriter implements Runnable {
             return;
         }
         if (limits.policy() == SlowConsumerPolicy.DROP_OLDEST) {
-            long before = dropped;
+            long dropped = 0;
             while (count > limits.maxMessages() || bytes > limits.maxBytes()) {
                 ByteBuf oldest = take();
                 if (oldest == null) {
@@ -148,8 +139,8 @@ final class ConnectionWriter implements Runnable {
                 oldest.release();
                 dropped++;
             }
-            if (dropped != before) {
-                onDropped.accept(dropped - before);
+            if (dropped != 0) {
+                onDropped.accept(dropped);
             }
         }
         boolean wrote = false;

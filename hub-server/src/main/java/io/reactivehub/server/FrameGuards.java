@@ -49,7 +49,8 @@ final class FrameGuards {
             if (cause instanceof io.netty.handler.codec.CodecException
                     && !(cause instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException)) {
                 String message = String.valueOf(cause.getMessage());
-                boolean tooBig = message.contains("maximum") || message.contains("max");
+                // Netty's inflater: "Decompression buffer has reached maximum size: N".
+                boolean tooBig = message.contains("maximum size");
                 if (tooBig) {
                     metrics.oversized();
                 }

@@ -34,7 +34,7 @@ final class HubProtocolSession extends Session {
     static final ObjectMapper JSON = new ObjectMapper();
 
     HubProtocolSession(SessionContext context, String ip, @org.jspecify.annotations.Nullable Principal principal) {
-        super(context, ip, principal);
+        super(context, ip, principal, HubPushCodec.INSTANCE, context.hubDeflate());
     }
 
     @Override
@@ -95,7 +95,7 @@ final class HubProtocolSession extends Session {
                 // Reply, then attach: the reply precedes every push of the channel, and whatever is
                 // published after the client reads the reply reaches it.
                 reply(ok(id));
-                subscribe(channel, codec(HubPushCodec.INSTANCE, context().hubDeflate()));
+                subscribe(channel);
             }
             case "unsubscribe" -> {
                 ChannelName channel = channel(command);
@@ -124,12 +124,7 @@ final class HubProtocolSession extends Session {
             throw new HubException(ErrorCode.RATE_LIMITED, "publish rate limit exceeded ("
                     + config.limits().publishRate() + " msg/s)");
         }
-        byte[] payload;
-        try {
-            payload = JSON.writeValueAsBytes(data);
-        } catch (JsonProcessingException e) {
-            throw new HubException(ErrorCode.INVALID_FIELD, "'data' cannot be serialized");
-        }
+        byte[] payload = payload(data);
         long start = System.nanoTime();
         hub.publish(channel, payload, PayloadType.JSON).subscribe(
                 result -> {
@@ -206,10 +201,25 @@ final class HubProtocolSession extends Session {
         metrics.protocolError();
         ObjectNode reply = JSON.createObjectNode();
         reply.set("id", id);
-        ObjectNode error = reply.putObject("error");
+        reply.set("error", error(code, message));
+        reply(reply);
+    }
+
+    /** The protocol's error object, {@code {"code":105,"message":"..."}}; the HTTP API uses it too. */
+    static ObjectNode error(ErrorCode code, String message) {
+        ObjectNode error = JSON.createObjectNode();
         error.put("code", code.code());
         error.put("message", message);
-        reply(reply);
+        return error;
+    }
+
+    /** A message's payload from a command's {@code data}: its JSON, as UTF-8. */
+    static byte[] payload(JsonNode data) {
+        try {
+            return JSON.writeValueAsBytes(data);
+        } catch (JsonProcessingException e) {
+            throw new HubException(ErrorCode.INVALID_FIELD, "'data' cannot be serialized");
+        }
     }
 
     private void reply(ObjectNode reply) {

@@ -117,11 +117,6 @@ public final class HubServer implements AutoCloseable {
         return config;
     }
 
-    /** Blocks until the server is closed. */
-    public void awaitClose() {
-        server.onDispose().block();
-    }
-
     /** Open WebSocket connections now. */
     public int connections() {
         return routes.context.sessions().size();
@@ -362,7 +357,7 @@ public final class HubServer implements AutoCloseable {
                     return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.BAD_REQUEST,
                             error(ErrorCode.MISSING_FIELD, "missing field 'data'")));
                 }
-                byte[] payload = data.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] payload = HubProtocolSession.payload(data);
                 long start = System.nanoTime();
                 return hub.publish(ChannelName.of(channel.asText()), payload, io.reactivehub.core.PayloadType.JSON)
                         .flatMap(result -> {
@@ -376,9 +371,7 @@ public final class HubServer implements AutoCloseable {
 
         private static String error(ErrorCode code, String message) {
             com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
-            com.fasterxml.jackson.databind.node.ObjectNode error = reply.putObject("error");
-            error.put("code", code.code());
-            error.put("message", message);
+            reply.set("error", HubProtocolSession.error(code, message));
             return reply.toString();
         }
 

@@ -20,7 +20,7 @@ final class RawSession extends Session {
     private final ChannelName channel;
 
     RawSession(SessionContext context, ChannelName channel, String ip, io.reactivehub.server.auth.@org.jspecify.annotations.Nullable Principal principal) {
-        super(context, ip, principal);
+        super(context, ip, principal, RawFrameCodec.INSTANCE, context.rawDeflate());
         this.channel = channel;
     }
 
@@ -32,7 +32,7 @@ final class RawSession extends Session {
             closeWith(CloseCodes.POLICY_VIOLATION, "not allowed to subscribe to " + channel);
             return;
         }
-        subscribe(channel, codec(RawFrameCodec.INSTANCE, context().rawDeflate()));
+        subscribe(channel);
     }
 
     @Override

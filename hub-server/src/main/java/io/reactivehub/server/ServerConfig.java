@@ -105,53 +105,151 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
         }
     }
 
+    /** A builder starting from {@link #DEFAULT}. */
+    public static Builder builder() {
+        return DEFAULT.toBuilder();
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public ServerConfig withHost(String newHost) {
-        return new ServerConfig(newHost, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
+        return toBuilder().host(newHost).build();
     }
 
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
+        return toBuilder().port(newPort).build();
     }
 
     public ServerConfig withMaxMessageSize(int newMax) {
-        return new ServerConfig(host, port, newMax, queueLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
+        return toBuilder().maxMessageSize(newMax).build();
     }
 
     public ServerConfig withQueueLimits(QueueLimits newLimits) {
-        return new ServerConfig(host, port, maxMessageSize, newLimits, closeTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
+        return toBuilder().queueLimits(newLimits).build();
     }
 
     public ServerConfig withCloseTimeout(Duration newTimeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, newTimeout, pingInterval, idleTimeout, limits, tls, tokens, compression, apiKey);
+        return toBuilder().closeTimeout(newTimeout).build();
     }
 
     /** Heartbeat: ping after {@code interval} of silence, close after {@code timeout}. */
     public ServerConfig withHeartbeat(Duration interval, Duration timeout) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, interval, timeout, limits, tls, tokens, compression, apiKey);
+        return toBuilder().heartbeat(interval, timeout).build();
     }
 
     public ServerConfig withLimits(ConnectionLimits newLimits) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                newLimits, tls, tokens, compression, apiKey);
+        return toBuilder().limits(newLimits).build();
     }
 
     public ServerConfig withTls(@Nullable TlsFiles newTls) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, newTls, tokens, compression, apiKey);
+        return toBuilder().tls(newTls).build();
     }
 
     public ServerConfig withTokens(io.reactivehub.server.auth.@Nullable TokenVerifier newTokens) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, tls, newTokens, compression, apiKey);
+        return toBuilder().tokens(newTokens).build();
     }
 
     public ServerConfig withCompression(Compression newCompression) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, tls, tokens, newCompression, apiKey);
+        return toBuilder().compression(newCompression).build();
     }
 
     public ServerConfig withApiKey(@Nullable String newApiKey) {
-        return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                limits, tls, tokens, compression, newApiKey);
+        return toBuilder().apiKey(newApiKey).build();
+    }
+
+    /** Sets components one by one; {@link #build()} validates them all. Not thread-safe. */
+    public static final class Builder {
+        private String host;
+        private int port;
+        private int maxMessageSize;
+        private QueueLimits queueLimits;
+        private Duration closeTimeout;
+        private Duration pingInterval;
+        private Duration idleTimeout;
+        private ConnectionLimits limits;
+        private @Nullable TlsFiles tls;
+        private io.reactivehub.server.auth.@Nullable TokenVerifier tokens;
+        private Compression compression;
+        private @Nullable String apiKey;
+
+        private Builder(ServerConfig from) {
+            host = from.host;
+            port = from.port;
+            maxMessageSize = from.maxMessageSize;
+            queueLimits = from.queueLimits;
+            closeTimeout = from.closeTimeout;
+            pingInterval = from.pingInterval;
+            idleTimeout = from.idleTimeout;
+            limits = from.limits;
+            tls = from.tls;
+            tokens = from.tokens;
+            compression = from.compression;
+            apiKey = from.apiKey;
+        }
+
+        public Builder host(String value) {
+            host = value;
+            return this;
+        }
+
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
+
+        public Builder maxMessageSize(int value) {
+            maxMessageSize = value;
+            return this;
+        }
+
+        public Builder queueLimits(QueueLimits value) {
+            queueLimits = value;
+            return this;
+        }
+
+        public Builder closeTimeout(Duration value) {
+            closeTimeout = value;
+            return this;
+        }
+
+        public Builder heartbeat(Duration interval, Duration timeout) {
+            pingInterval = interval;
+            idleTimeout = timeout;
+            return this;
+        }
+
+        public Builder limits(ConnectionLimits value) {
+            limits = value;
+            return this;
+        }
+
+        public Builder tls(@Nullable TlsFiles value) {
+            tls = value;
+            return this;
+        }
+
+        public Builder tokens(io.reactivehub.server.auth.@Nullable TokenVerifier value) {
+            tokens = value;
+            return this;
+        }
+
+        public Builder compression(Compression value) {
+            compression = value;
+            return this;
+        }
+
+        public Builder apiKey(@Nullable String value) {
+            apiKey = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException or NullPointerException for an invalid combination */
+        public ServerConfig build() {
+            return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
+                    limits, tls, tokens, compression, apiKey);
+        }
     }
 }

@@ -56,13 +56,21 @@ abstract class Session {
     private final @Nullable PublishBudget budget;
 
     private volatile @Nullable Principal principal;
+    private final Codec plainCodec;
+    private final Codec deflateCodec;
+    /** How this connection's pushes are encoded: the shared compressing codec if it negotiated permessage-deflate. */
+    private volatile @Nullable Codec codec;
     private @Nullable ScheduledFuture<?> expiry;
 
     /**
      * @param ip        the remote address, whose connection slot this session gives back when it ends
      * @param principal who the verified token says this is, or null when the hub runs open
+     * @param plain     the codec for pushes
+     * @param deflate   the server's one shared compressing form of {@code plain}
      */
-    Session(SessionContext context, String ip, @Nullable Principal principal) {
+    Session(SessionContext context, String ip, @Nullable Principal principal, Codec plain, Codec deflate) {
+        this.plainCodec = plain;
+        this.deflateCodec = deflate;
         this.principal = principal;
         this.context = context;
         this.hub = context.hub();
@@ -133,21 +141,6 @@ abstract class Session {
         }, delay, TimeUnit.MILLISECONDS);
     }
 
-    /** Whether this connection negotiated permessage-deflate (known once the session is open). */
-    protected final boolean compressed() {
-        Connection c = connection;
-        return c != null && c.channel().pipeline().get(SharedDeflateHandshaker.PassThroughEncoder.class) != null;
-    }
-
-    /** The codec for this connection's pushes: the shared compressing one when negotiated. */
-    protected final Codec codec(Codec plain, Codec deflate) {
-        return compressed() ? deflate : plain;
-    }
-
-    protected final SessionContext context() {
-        return context;
-    }
-
     protected final int maxSubscriptions() {
         return config.limits().maxSubscriptions();
     }
@@ -159,6 +152,8 @@ abstract class Session {
         context.acquireIp(ip);
         in.withConnection(c -> {
             connection = c;
+            boolean negotiated = c.channel().pipeline().get(SharedDeflateHandshaker.PassThroughEncoder.class) != null;
+            codec = negotiated ? deflateCodec : plainCodec;
             // Frames are encoded already: enter the pipeline below the WebSocket encoder.
             ChannelHandlerContext encoder = c.channel().pipeline().context("wsencoder");
             ConnectionWriter w = new ConnectionWriter(c.channel(), encoder != null ? encoder : c.channel(),
@@ -208,10 +203,11 @@ abstract class Session {
         }
     }
 
-    /** Subscribes this session's queue to a channel, encoding with {@code codec}; false if already subscribed. */
-    protected final boolean subscribe(ChannelName channel, Codec codec) {
+    /** Subscribes this session's queue to a channel; false if already subscribed. */
+    protected final boolean subscribe(ChannelName channel) {
         ConnectionWriter w = writer;
-        if (w == null || subscriptions.containsKey(channel)) {
+        Codec codec = this.codec;
+        if (w == null || codec == null || subscriptions.containsKey(channel)) {
             return false;
         }
         Disposable attached = hub.attach(channel, message -> w.offer(WireBuffers.share(message.encoded(codec))));

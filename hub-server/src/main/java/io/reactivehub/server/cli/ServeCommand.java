@@ -150,10 +150,19 @@ final class ServeCommand implements Callable<Integer> {
             }
             TokenVerifier tokens = jwtSecret != null ? TokenVerifier.hmac(jwtSecret)
                     : jwtPublicKey != null ? TokenVerifier.publicKey(jwtPublicKey) : null;
-            config = new ServerConfig(host, port, maxMessageSize, limits, closeTimeout, pingInterval, idleTimeout,
-                    connectionLimits, tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey), tokens,
-                    new ServerConfig.Compression(!noCompression, compressionMinSize),
-                    apiKey == null || apiKey.isBlank() ? null : apiKey);
+            config = ServerConfig.builder()
+                    .host(host)
+                    .port(port)
+                    .maxMessageSize(maxMessageSize)
+                    .queueLimits(limits)
+                    .closeTimeout(closeTimeout)
+                    .heartbeat(pingInterval, idleTimeout)
+                    .limits(connectionLimits)
+                    .tls(tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey))
+                    .tokens(tokens)
+                    .compression(new ServerConfig.Compression(!noCompression, compressionMinSize))
+                    .apiKey(apiKey == null || apiKey.isBlank() ? null : apiKey)
+                    .build();
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
