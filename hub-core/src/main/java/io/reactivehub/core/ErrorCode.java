@@ -30,7 +30,11 @@ public enum ErrorCode {
     /** The connection's token does not allow this channel for this operation. */
     PERMISSION_DENIED(112),
     /** A token given to {@code refresh} is invalid, expired, or for another subject. */
-    INVALID_TOKEN(113);
+    INVALID_TOKEN(113),
+    /** The broker (Redis) cannot be reached; nothing was published. Retry later. */
+    UNAVAILABLE(114),
+    /** The channel does not keep what was asked for (history or presence is off for it). */
+    NOT_ENABLED(115);
 
     private final int code;
 

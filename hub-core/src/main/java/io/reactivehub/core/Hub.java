@@ -62,6 +62,39 @@ public interface Hub extends Disposable {
     Disposable attach(ChannelName channel, ChannelListener listener);
 
     /**
+     * Attaches a listener and waits until the channel is delivered to this node (with Redis: the
+     * node's subscription is confirmed). The listener's {@link ChannelListener#onSubscribed} is
+     * called first, with the channel's position; with {@code recover}, the messages published
+     * after that position follow (oldest first, no gap, no duplicate) before any live one, or the
+     * result says they are gone ({@code recovered == false}: the epoch changed or the history no
+     * longer reaches back that far).
+     *
+     * @return completes with the handle (dispose it to leave) once the listener is live; errors
+     *     with {@link HubException} ({@link ErrorCode#UNAVAILABLE} when the broker is unreachable)
+     */
+    Mono<Disposable> attach(ChannelName channel, ChannelListener listener,
+                            @org.jspecify.annotations.Nullable StreamPosition recover);
+
+    /**
+     * The channel's history: with {@code since}, the messages after that offset, else the latest;
+     * at most {@code limit} (and at most the channel's history size), oldest first.
+     * Errors with {@link ErrorCode#NOT_ENABLED} for a channel that keeps no history.
+     */
+    Mono<HistoryResult> history(ChannelName channel, @org.jspecify.annotations.Nullable Long since, int limit);
+
+    /** Who is subscribed to the channel, on every node; {@link ErrorCode#NOT_ENABLED} without presence. */
+    Mono<java.util.List<ClientInfo>> presence(ChannelName channel);
+
+    /** Enters a client into the channel's presence (nothing for channels without presence). */
+    Mono<Void> join(ChannelName channel, ClientInfo client);
+
+    /** Removes a client from the channel's presence (nothing for channels without presence). */
+    Mono<Void> leave(ChannelName channel, ClientInfo client);
+
+    /** The channel's options (history, presence) from the hub's {@link ChannelRules}. */
+    ChannelOptions options(ChannelName channel);
+
+    /**
      * Publishes UTF-8 text. Lazy like every Mono: nothing is published until it is subscribed.
      *
      * @return completes with how many local subscribers the message was handed to; errors with

@@ -21,6 +21,10 @@ public final class Message {
     private final long offset;
     private final byte[] payload;
     private final PayloadType type;
+    private final String epoch;
+    private final @org.jspecify.annotations.Nullable PresenceEvent event;
+    /** A signal, not a message: this node lost messages of the channel. */
+    private final boolean interruption;
     // Pairs [codec, buffer, codec, buffer, ...]; copy-on-write, few codecs exist.
     private volatile Object[] encoded = NONE;
 
@@ -31,10 +35,57 @@ public final class Message {
      * @param type    what the bytes are
      */
     public Message(ChannelName channel, long offset, byte[] payload, PayloadType type) {
+        this(channel, offset, "", payload, type);
+    }
+
+    /** As {@link #Message(ChannelName, long, byte[], PayloadType)}, with the epoch of its offset. */
+    public Message(ChannelName channel, long offset, String epoch, byte[] payload, PayloadType type) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.offset = offset;
+        this.epoch = Objects.requireNonNull(epoch, "epoch");
         this.payload = Objects.requireNonNull(payload, "payload");
         this.type = Objects.requireNonNull(type, "type");
+        this.event = null;
+        this.interruption = false;
+    }
+
+    private Message(ChannelName channel, @org.jspecify.annotations.Nullable PresenceEvent event, boolean interruption) {
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.offset = 0;
+        this.epoch = "";
+        this.payload = new byte[0];
+        this.type = PayloadType.JSON;
+        this.event = event;
+        this.interruption = interruption;
+    }
+
+    /** A join or leave travelling through a channel like a message; it has no offset and is never kept. */
+    static Message presence(ChannelName channel, PresenceEvent event) {
+        return new Message(channel, Objects.requireNonNull(event, "event"), false);
+    }
+
+    /** The signal that this node lost messages of the channel. */
+    static Message interruption(ChannelName channel) {
+        return new Message(channel, null, true);
+    }
+
+    /** Whether this is a published message (not a presence event or an interruption signal). */
+    boolean isPublished() {
+        return event == null && !interruption;
+    }
+
+    boolean isInterruption() {
+        return interruption;
+    }
+
+    /** The presence event this carries instead of a payload, or null for a published message. */
+    public @org.jspecify.annotations.Nullable PresenceEvent event() {
+        return event;
+    }
+
+    /** The epoch of the channel's numbering this offset belongs to ("" where unknown). */
+    public String epoch() {
+        return epoch;
     }
 
     public ChannelName channel() {

@@ -1,16 +1,25 @@
 package io.reactivehub.core;
 
-/**
- * The outcome of one publish on this node.
- *
- * @param subscribers how many local subscribers the message was handed to (0: nobody listening)
- * @param offset      the message's position in its channel (1, 2, 3, ...; 0 when no channel existed)
- */
-public record PublishResult(int subscribers, long offset) {
-    /** Published into a channel that had no subscriber: nothing was delivered or kept. */
-    public static final PublishResult NO_SUBSCRIBERS = new PublishResult(0, 0);
+import java.util.Objects;
 
-    /** Whether at least one subscriber received the message. */
+/**
+ * The outcome of one publish.
+ *
+ * @param subscribers with the in-process broker, how many subscribers the message was handed to;
+ *                    with Redis, how many hub nodes received it (0: nobody listening anywhere)
+ * @param offset      the message's position in its channel (1, 2, 3, ...; 0 when it was not kept
+ *                    because nobody subscribes and the channel has no history)
+ * @param epoch       the epoch of that offset ("" with offset 0)
+ */
+public record PublishResult(int subscribers, long offset, String epoch) {
+    /** Published into a channel that had no subscriber and keeps no history: nothing was delivered or kept. */
+    public static final PublishResult NO_SUBSCRIBERS = new PublishResult(0, 0, "");
+
+    public PublishResult {
+        Objects.requireNonNull(epoch, "epoch");
+    }
+
+    /** Whether at least one subscriber (or node) received the message. */
     public boolean delivered() {
         return subscribers > 0;
     }
