@@ -21,8 +21,9 @@ import reactor.util.concurrent.Queues;
  * kept history is a stream here: publishers enqueue into its lock-free queue, and whichever thread
  * finds it idle drains it, numbers the messages, appends them to the bounded history and hands them
  * to the hub, so emission is serialized without locks or spinning. A stream without subscribers
- * and without history is removed at once (a new one starts a new epoch); history expires after its
- * TTL (checked every second), and a stream left with neither is removed.
+ * and without history is removed at once (a new one starts a new epoch); a channel's history is
+ * dropped when nothing was published to it for its TTL (checked every second), and a stream left
+ * with neither subscribers nor history is removed.
  */
 public final class LocalBroker implements Broker {
     private final ConcurrentHashMap<ChannelName, Stream> streams = new ConcurrentHashMap<>();
@@ -155,9 +156,6 @@ public final class LocalBroker implements Broker {
                            @Nullable MonoSink<PublishResult> result, @Nullable PresenceEvent event) {
     }
 
-    private record Kept(Message message, long expiresAt) {
-    }
-
     /** One channel's numbering, history and emission queue. */
     private final class Stream {
         private static final AtomicIntegerFieldUpdater<Stream> WIP =
@@ -173,7 +171,9 @@ public final class LocalBroker implements Broker {
         private volatile int wip;
         /** Written by the draining thread, under the history lock. */
         private volatile long lastOffset;
-        private final ArrayDeque<Kept> history = new ArrayDeque<>();
+        private final ArrayDeque<Message> history = new ArrayDeque<>();
+        /** When the history is dropped unless another message is published (System.nanoTime). */
+        private long expiresAt;
 
         Stream(ChannelName name) {
             this.name = name;
@@ -221,7 +221,8 @@ public final class LocalBroker implements Broker {
                 synchronized (history) {
                     message = new Message(name, lastOffset + 1, epoch, p.payload, p.type);
                     lastOffset = message.offset();
-                    history.addLast(new Kept(message, System.nanoTime() + options.historyTtl().toNanos()));
+                    history.addLast(message);
+                    expiresAt = System.nanoTime() + options.historyTtl().toNanos();
                     while (history.size() > options.historySize()) {
                         history.removeFirst();
                     }
@@ -243,17 +244,17 @@ public final class LocalBroker implements Broker {
                 if (limit > 0) {
                     if (since == null) {
                         int skip = Math.max(0, history.size() - limit);
-                        Iterator<Kept> it = history.iterator();
+                        Iterator<Message> it = history.iterator();
                         for (int i = 0; it.hasNext(); i++) {
-                            Kept k = it.next();
+                            Message m = it.next();
                             if (i >= skip) {
-                                out.add(k.message());
+                                out.add(m);
                             }
                         }
                     } else {
-                        for (Kept k : history) {
-                            if (k.message().offset() > since && out.size() < limit) {
-                                out.add(k.message());
+                        for (Message m : history) {
+                            if (m.offset() > since && out.size() < limit) {
+                                out.add(m);
                             }
                         }
                     }
@@ -264,8 +265,8 @@ public final class LocalBroker implements Broker {
 
         void expire(long now) {
             synchronized (history) {
-                while (!history.isEmpty() && history.peekFirst().expiresAt() - now <= 0) {
-                    history.removeFirst();
+                if (!history.isEmpty() && expiresAt - now <= 0) {
+                    history.clear();
                 }
             }
         }

@@ -1,0 +1,98 @@
+package io.reactivehub.core.redis;
+
+/**
+ * The Lua scripts that make each broker operation atomic in Redis. Every key of one channel shares
+ * the hash tag {@code {channel}}, so a script touches one slot and runs unchanged on Redis Cluster.
+ *
+ * <p>Keys of channel {@code c}: {@code hub:{c}:m} (hash: {@code e} epoch, {@code o} last offset),
+ * {@code hub:{c}:h} (stream: the history, entry id {@code 0-<offset>}), {@code hub:{c}:p} (hash:
+ * client id → user) and {@code hub:{c}:z} (sorted set: client id by expiry time, ms). Pub/sub
+ * channel: {@code hub:{c}}; a message on it is {@code <type><offset>:<epoch>:<payload>} (type
+ * {@code 0} text, {@code 1} binary, {@code 2} JSON), a join {@code j<client>\0<user>}, a leave
+ * {@code l<client>\0<user>}.
+ */
+final class RedisScripts {
+    private RedisScripts() {
+    }
+
+    /**
+     * KEYS meta, stream; ARGV payload, type, history size, history ttl (s), new epoch, meta ttl (s),
+     * PUBLISH or SPUBLISH, pub/sub channel. Returns {offset, epoch, receivers}.
+     */
+    static final String PUBLISH = """
+            local epoch = redis.call('HGET', KEYS[1], 'e')
+            if not epoch then
+              epoch = ARGV[5]
+              redis.call('DEL', KEYS[2])
+              redis.call('HSET', KEYS[1], 'e', epoch)
+            end
+            local offset = redis.call('HINCRBY', KEYS[1], 'o', 1)
+            redis.call('EXPIRE', KEYS[1], ARGV[6])
+            if tonumber(ARGV[3]) > 0 then
+              redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], '0-' .. offset, 'p', ARGV[1], 't', ARGV[2])
+              redis.call('EXPIRE', KEYS[2], ARGV[4])
+            end
+            local n = redis.call(ARGV[7], ARGV[8], ARGV[2] .. offset .. ':' .. epoch .. ':' .. ARGV[1])
+            return {offset, epoch, n}
+            """;
+
+    /**
+     * KEYS meta, stream; ARGV since ('-' for the latest), limit, new epoch, meta ttl (s).
+     * Returns {top offset, epoch, entries}; creates the epoch if the channel has none.
+     */
+    static final String HISTORY = """
+            local epoch = redis.call('HGET', KEYS[1], 'e')
+            if not epoch then
+              epoch = ARGV[3]
+              redis.call('DEL', KEYS[2])
+              redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+              redis.call('EXPIRE', KEYS[1], ARGV[4])
+            end
+            local top = tonumber(redis.call('HGET', KEYS[1], 'o') or '0')
+            local entries = {}
+            local limit = tonumber(ARGV[2])
+            if limit > 0 then
+              if ARGV[1] == '-' then
+                entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', limit)
+              else
+                entries = redis.call('XRANGE', KEYS[2], '(0-' .. ARGV[1], '+', 'COUNT', limit)
+              end
+            end
+            return {top, epoch, entries}
+            """;
+
+    /**
+     * KEYS presence hash, presence zset; ARGV client, user, expires at (ms), ttl (s), announce
+     * ('1'/'0'), PUBLISH or SPUBLISH, pub/sub channel.
+     */
+    static final String JOIN = """
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+            redis.call('EXPIRE', KEYS[1], ARGV[4])
+            redis.call('EXPIRE', KEYS[2], ARGV[4])
+            if ARGV[5] == '1' then
+              redis.call(ARGV[6], ARGV[7], 'j' .. ARGV[1] .. '\\0' .. ARGV[2])
+            end
+            return 1
+            """;
+
+    /** As {@link #JOIN}; announces only if the client was there. */
+    static final String LEAVE = """
+            local removed = redis.call('HDEL', KEYS[1], ARGV[1])
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            if removed == 1 and ARGV[5] == '1' then
+              redis.call(ARGV[6], ARGV[7], 'l' .. ARGV[1] .. '\\0' .. ARGV[2])
+            end
+            return removed
+            """;
+
+    /** KEYS presence hash, presence zset; ARGV now (ms). Drops expired entries, returns the rest (HGETALL). */
+    static final String PRESENCE = """
+            local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+            for _, client in ipairs(expired) do
+              redis.call('HDEL', KEYS[1], client)
+            end
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+            return redis.call('HGETALL', KEYS[1])
+            """;
+}
