@@ -67,8 +67,8 @@ import reactor.core.scheduler.Schedulers;
  * to its hub. Presence lives in Redis with a TTL that every node refreshes for its own clients, so
  * the clients of a node that died disappear after the TTL.
  *
- * <p>Faults: while Redis is unreachable, commands fail at once ({@link ErrorCode#UNAVAILABLE}),
- * nothing waits in a buffer; the client reconnects by itself (100 ms to 2 s backoff) and the node
+ * <p>Faults: while Redis is unreachable, commands fail ({@link ErrorCode#UNAVAILABLE}) at once on a
+ * standalone Redis, after the command timeout on a cluster; the client reconnects by itself (100 ms to 2 s backoff) and the node
  * subscribes again to all its channels. A gap in a channel's offsets (messages published while this
  * node was cut off) or a changed epoch (Redis lost the channel's data) is reported as
  * {@link Broker.Delivery#interrupted}.
@@ -120,9 +120,11 @@ public final class RedisBroker implements Broker {
         try {
             if (isCluster) {
                 RedisClusterClient c = RedisClusterClient.create(resources, uris);
+                // Per-node connections open lazily, and REJECT_COMMANDS would refuse the first command
+                // to each: on a cluster, commands wait (bounded queue) for the command timeout instead.
                 c.setOptions(ClusterClientOptions.builder()
                         .autoReconnect(true)
-                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .requestQueueSize(10_000)
                         .timeoutOptions(timeouts)
                         .build());
                 StatefulRedisClusterConnection<String, byte[]> commands = c.connect(CODEC);

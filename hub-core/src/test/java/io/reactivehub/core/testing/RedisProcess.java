@@ -28,12 +28,14 @@ public final class RedisProcess implements AutoCloseable {
     private static volatile String binary;
     private static volatile int major;
 
+    private final String executable;
     private final int port;
     private final Path dir;
     private final List<String> extraArgs;
     private Process process;
 
-    private RedisProcess(int port, Path dir, List<String> extraArgs) {
+    private RedisProcess(String executable, int port, Path dir, List<String> extraArgs) {
+        this.executable = executable;
         this.port = port;
         this.dir = dir;
         this.extraArgs = extraArgs;
@@ -46,8 +48,13 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Starts a server on {@code port} with extra arguments (cluster mode, for one). */
     public static RedisProcess start(int port, List<String> extraArgs) {
+        return start(binary(), port, extraArgs);
+    }
+
+    /** Starts {@code executable} (a redis-server binary) on {@code port}. */
+    public static RedisProcess start(String executable, int port, List<String> extraArgs) {
         try {
-            RedisProcess redis = new RedisProcess(port, Files.createTempDirectory("redis-" + port), extraArgs);
+            RedisProcess redis = new RedisProcess(executable, port, Files.createTempDirectory("redis-" + port), extraArgs);
             redis.launch();
             return redis;
         } catch (IOException e) {
@@ -72,7 +79,7 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of(binary(), "--port", Integer.toString(port),
+        List<String> command = new ArrayList<>(List.of(executable, "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                 "--protected-mode", "no"));
         command.addAll(extraArgs);
@@ -193,6 +200,12 @@ public final class RedisProcess implements AutoCloseable {
                 }
             }
         }
+        binary = embeddedBinary();
+        return binary;
+    }
+
+    /** The Redis 6.2 binary shipped in embedded-redis, extracted to a temporary file. */
+    public static synchronized String embeddedBinary() {
         String resource = "/redis-server-6.2.6-v5-linux-amd64";
         try (InputStream in = RedisProcess.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -202,8 +215,7 @@ public final class RedisProcess implements AutoCloseable {
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
             file.toFile().deleteOnExit();
-            binary = file.toString();
-            return binary;
+            return file.toString();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
