@@ -17,12 +17,20 @@ public final class CloseCodes {
     public static final int POLICY_VIOLATION = 1008;
     /** A message larger than the server's maximum message size. */
     public static final int MESSAGE_TOO_BIG = 1009;
+    /** The broker (Redis) is unreachable, so a raw-protocol message could not be published: reconnect later. */
+    public static final int TRY_AGAIN_LATER = 1013;
     /** The connection's delivery queue overflowed under the disconnect policy: it read too slowly. */
     public static final int SLOW_CONSUMER = 4001;
     /** The connection sent nothing, not even a pong, for the idle timeout. */
     public static final int IDLE_TIMEOUT = 4002;
     /** The connection's token expired and was not refreshed. */
     public static final int TOKEN_EXPIRED = 4003;
+    /**
+     * Not a close code: the code of a hub-protocol {@code unsubscribed} push, sent when this node
+     * lost messages of a channel (its link to Redis broke, or Redis lost the channel's history);
+     * the client subscribes again with {@code recover}.
+     */
+    public static final int RESUBSCRIBE = 4004;
 
     private CloseCodes() {
     }

@@ -9,7 +9,15 @@ import io.netty.buffer.ByteBufInputStream;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ClientInfo;
+import io.reactivehub.core.HistoryResult;
+import io.reactivehub.core.Message;
+import io.reactivehub.core.PresenceEvent;
+import io.reactivehub.core.StreamPosition;
+import io.reactivehub.core.SubscribeResult;
+import java.util.List;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.HubException;
 import io.reactivehub.core.PayloadType;
@@ -92,11 +100,16 @@ final class HubProtocolSession extends Session {
                     throw new HubException(ErrorCode.LIMIT_EXCEEDED,
                             "at most " + maxSubscriptions() + " subscriptions per connection");
                 }
-                // Reply, then attach: the reply precedes every push of the channel, and whatever is
-                // published after the client reads the reply reaches it.
-                reply(ok(id));
-                subscribe(channel);
+                StreamPosition recover = recoverField(command);
+                boolean joinLeave = booleanField(command, "joinLeave");
+                // The reply is sent by the listener's onSubscribed: once the broker delivers the
+                // channel here, before any recovered or live push; whatever is published after the
+                // client reads it reaches the client.
+                subscribe(channel, new Pushes(id, channel, recover != null, joinLeave), recover)
+                        .subscribe(null, e -> failed(id, "subscribe to " + channel, e));
             }
+            case "history" -> history(id, command);
+            case "presence" -> presence(id, command);
             case "unsubscribe" -> {
                 ChannelName channel = channel(command);
                 if (!unsubscribe(channel)) {
@@ -131,13 +144,190 @@ final class HubProtocolSession extends Session {
                     metrics.published(payload.length, result.subscribers(), start);
                     reply(published(id, result));
                 },
-                e -> {
-                    ErrorCode code = e instanceof HubException he ? he.errorCode() : ErrorCode.INTERNAL;
-                    if (code == ErrorCode.INTERNAL) {
-                        log.error("session {}: publish to {} failed", this.id, channel, e);
-                    }
-                    reject(id, code, e.getMessage());
-                });
+                e -> failed(id, "publish to " + channel, e));
+    }
+
+    /** Answers a failed asynchronous operation with its error code (100 for the unexpected, logged). */
+    private void failed(JsonNode id, String what, Throwable e) {
+        ErrorCode code = e instanceof HubException he ? he.errorCode() : ErrorCode.INTERNAL;
+        if (code == ErrorCode.INTERNAL) {
+            log.error("session {}: {} failed", this.id, what, e);
+        }
+        reject(id, code, e.getMessage());
+    }
+
+    /** {@code {"op":"history","channel":"c","limit":10,"since":5}}: the channel's kept messages. */
+    private void history(JsonNode id, JsonNode command) {
+        ChannelName channel = channel(command);
+        if (!maySubscribe(channel)) {
+            throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to read " + channel);
+        }
+        int limit = (int) Math.min(Integer.MAX_VALUE, longField(command, "limit", 100));
+        JsonNode since = command.get("since");
+        Long sinceOffset = since == null || since.isNull() ? null : longField(command, "since", 0);
+        hub.history(channel, sinceOffset, limit).subscribe(
+                history -> {
+                    ObjectNode reply = ok(id);
+                    historyInto(reply, history);
+                    reply(reply);
+                },
+                e -> failed(id, "history of " + channel, e));
+    }
+
+    /** The fields of a history answer, shared with the HTTP API: offset, epoch, messages. */
+    static void historyInto(ObjectNode reply, HistoryResult history) {
+        reply.put("offset", history.top().offset());
+        reply.put("epoch", history.top().epoch());
+        ArrayNode messages = reply.putArray("messages");
+        for (Message m : history.messages()) {
+            ObjectNode item = messages.addObject();
+            item.put("offset", m.offset());
+            dataInto(item, m);
+        }
+    }
+
+    /** A message's payload as a JSON {@code data} field: embedded JSON, a string, or base64 with {@code encoding}. */
+    static void dataInto(ObjectNode target, Message m) {
+        switch (m.type()) {
+            case JSON -> {
+                try {
+                    target.set("data", JSON.readTree(m.payload()));
+                } catch (IOException e) {
+                    target.put("data", m.text());
+                }
+            }
+            case TEXT -> target.put("data", m.text());
+            case BINARY -> {
+                target.put("data", java.util.Base64.getEncoder().encodeToString(m.payload()));
+                target.put("encoding", "base64");
+            }
+        }
+    }
+
+    /** {@code {"op":"presence","channel":"c"}}: who is subscribed, on every node. */
+    private void presence(JsonNode id, JsonNode command) {
+        ChannelName channel = channel(command);
+        if (!maySubscribe(channel)) {
+            throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to read " + channel);
+        }
+        hub.presence(channel).subscribe(
+                clients -> {
+                    ObjectNode reply = ok(id);
+                    clientsInto(reply, clients);
+                    reply(reply);
+                },
+                e -> failed(id, "presence of " + channel, e));
+    }
+
+    /** {@code "clients":[{"client":"...","user":"..."}]}, shared with the HTTP API. */
+    static void clientsInto(ObjectNode reply, List<ClientInfo> clients) {
+        ArrayNode list = reply.putArray("clients");
+        for (ClientInfo c : clients) {
+            list.add(client(c));
+        }
+    }
+
+    private static ObjectNode client(ClientInfo c) {
+        ObjectNode item = JSON.createObjectNode();
+        item.put("client", c.client());
+        if (c.user() != null) {
+            item.put("user", c.user());
+        } else {
+            item.putNull("user");
+        }
+        return item;
+    }
+
+    /**
+     * A subscription's listener: its reply on subscribe, messages encoded once for every
+     * subscriber, join/leave pushes if asked for, and an {@code unsubscribed} push when this node
+     * lost messages of the channel.
+     */
+    private final class Pushes extends Deliveries {
+        private final JsonNode requestId;
+        private final ChannelName channel;
+        private final boolean recovering;
+        private final boolean joinLeave;
+
+        Pushes(JsonNode requestId, ChannelName channel, boolean recovering, boolean joinLeave) {
+            this.requestId = requestId;
+            this.channel = channel;
+            this.recovering = recovering;
+            this.joinLeave = joinLeave;
+        }
+
+        @Override
+        public void onSubscribed(SubscribeResult result) {
+            ObjectNode reply = ok(requestId);
+            reply.put("offset", result.position().offset());
+            reply.put("epoch", result.position().epoch());
+            if (recovering) {
+                reply.put("recovered", result.recovered());
+            }
+            reply(reply);
+        }
+
+        @Override
+        public void onPresence(PresenceEvent event) {
+            if (joinLeave) {
+                ObjectNode push = JSON.createObjectNode();
+                push.put("channel", channel.value());
+                push.set(event.joined() ? "join" : "leave", client(event.client()));
+                reply(push);
+            }
+        }
+
+        @Override
+        public void onInterrupted() {
+            if (unsubscribe(channel)) {
+                log.info("session {}: messages of {} were lost on this node; asking the client to resubscribe ({})",
+                        HubProtocolSession.this.id, channel, CloseCodes.RESUBSCRIBE);
+                ObjectNode push = JSON.createObjectNode();
+                push.put("channel", channel.value());
+                ObjectNode why = push.putObject("unsubscribed");
+                why.put("code", CloseCodes.RESUBSCRIBE);
+                why.put("reason", "messages were lost on the server: subscribe again with recover");
+                reply(push);
+            }
+        }
+    }
+
+    /** {@code "recover":{"offset":7,"epoch":"..."}}, or null when absent. */
+    private static @org.jspecify.annotations.Nullable StreamPosition recoverField(JsonNode command) {
+        JsonNode recover = command.get("recover");
+        if (recover == null || recover.isNull()) {
+            return null;
+        }
+        JsonNode offset = recover.get("offset");
+        JsonNode epoch = recover.get("epoch");
+        if (!recover.isObject() || offset == null || !offset.canConvertToLong() || !offset.isIntegralNumber()
+                || offset.asLong() < 0 || epoch == null || !epoch.isTextual()) {
+            throw new HubException(ErrorCode.INVALID_FIELD,
+                    "'recover' must be {\"offset\": <offset >= 0>, \"epoch\": \"<epoch>\"}");
+        }
+        return new StreamPosition(offset.asLong(), epoch.asText());
+    }
+
+    private static boolean booleanField(JsonNode command, String name) {
+        JsonNode value = command.get(name);
+        if (value == null || value.isNull()) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            throw new HubException(ErrorCode.INVALID_FIELD, "'" + name + "' must be true or false");
+        }
+        return value.asBoolean();
+    }
+
+    private static long longField(JsonNode command, String name, long absent) {
+        JsonNode value = command.get(name);
+        if (value == null || value.isNull()) {
+            return absent;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0) {
+            throw new HubException(ErrorCode.INVALID_FIELD, "'" + name + "' must be a whole number >= 0");
+        }
+        return value.asLong();
     }
 
     /** {@code {"op":"refresh","token":"<jwt>"}}: a fresh token for the same subject extends the connection. */
@@ -192,6 +382,7 @@ final class HubProtocolSession extends Session {
     private static ObjectNode published(JsonNode id, PublishResult result) {
         ObjectNode reply = ok(id);
         reply.put("offset", result.offset());
+        reply.put("epoch", result.epoch());
         reply.put("subscribers", result.subscribers());
         return reply;
     }

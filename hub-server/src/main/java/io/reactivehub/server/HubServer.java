@@ -86,6 +86,8 @@ public final class HubServer implements AutoCloseable {
                             .get("/ws/{channel}", routes::rawChannel)
                             .get("/hub", routes::hubProtocol)
                             .post("/api/publish", routes::apiPublish)
+                            .get("/api/channels/{channel}/presence", routes::apiPresence)
+                            .get("/api/channels/{channel}/history", routes::apiHistory)
                             .get("/health", routes::health)
                             .get("/metrics", routes::metrics);
                 })
@@ -325,16 +327,9 @@ public final class HubServer implements AutoCloseable {
          * or wrong key; 404 when no API key is configured (the endpoint is off).
          */
         Publisher<Void> apiPublish(HttpServerRequest req, HttpServerResponse res) {
-            String key = config.apiKey();
-            if (key == null) {
-                return json(res, HttpResponseStatus.NOT_FOUND, error(ErrorCode.UNKNOWN_OP, "the publish API is off (no --api-key)"));
-            }
-            String auth = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
-            if (auth == null || !auth.regionMatches(true, 0, "apikey ", 0, 7)
-                    || !java.security.MessageDigest.isEqual(auth.substring(7).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
-                context.metrics().authFailure();
-                return json(res, HttpResponseStatus.UNAUTHORIZED, error(ErrorCode.PERMISSION_DENIED, "missing or wrong API key"));
+            Publisher<Void> refused = refuseWithoutApiKey(req, res);
+            if (refused != null) {
+                return refused;
             }
             return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
                 com.fasterxml.jackson.databind.JsonNode command;
@@ -362,11 +357,121 @@ public final class HubServer implements AutoCloseable {
                 return hub.publish(ChannelName.of(channel.asText()), payload, io.reactivehub.core.PayloadType.JSON)
                         .flatMap(result -> {
                             context.metrics().published(payload.length, result.subscribers(), start);
-                            return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.OK,
-                                    "{\"ok\":true,\"offset\":" + result.offset() + ",\"subscribers\":"
-                                            + result.subscribers() + "}"));
-                        });
+                            com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
+                            reply.put("ok", true);
+                            reply.put("offset", result.offset());
+                            reply.put("epoch", result.epoch());
+                            reply.put("subscribers", result.subscribers());
+                            return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.OK, reply.toString()));
+                        })
+                        .onErrorResume(e -> reactor.core.publisher.Mono.from(failure(res, "publish", e)));
             });
+        }
+
+        /** 404 when the API is off (no key configured), 401 for a missing or wrong key, null when the key is right. */
+        private @Nullable Publisher<Void> refuseWithoutApiKey(HttpServerRequest req, HttpServerResponse res) {
+            String key = config.apiKey();
+            if (key == null) {
+                return json(res, HttpResponseStatus.NOT_FOUND, error(ErrorCode.UNKNOWN_OP, "the server API is off (no --api-key)"));
+            }
+            String auth = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+            if (auth == null || !auth.regionMatches(true, 0, "apikey ", 0, 7)
+                    || !java.security.MessageDigest.isEqual(auth.substring(7).trim().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                context.metrics().authFailure();
+                return json(res, HttpResponseStatus.UNAUTHORIZED, error(ErrorCode.PERMISSION_DENIED, "missing or wrong API key"));
+            }
+            return null;
+        }
+
+        /** A failed hub operation as an HTTP error: 503 broker unavailable, 404 not enabled, 400 bad input, 500 else. */
+        private static Publisher<Void> failure(HttpServerResponse res, String what, Throwable e) {
+            ErrorCode code = e instanceof io.reactivehub.core.HubException he ? he.errorCode() : ErrorCode.INTERNAL;
+            HttpResponseStatus status = switch (code) {
+                case UNAVAILABLE, HUB_CLOSED -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+                case NOT_ENABLED -> HttpResponseStatus.NOT_FOUND;
+                case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                default -> HttpResponseStatus.BAD_REQUEST;
+            };
+            if (code == ErrorCode.INTERNAL) {
+                log.error("server API: {} failed", what, e);
+            }
+            return json(res, status, error(code, String.valueOf(e.getMessage())));
+        }
+
+        /** The {@code {channel}} path parameter, validated; null (after answering 400) when invalid. */
+        private static @Nullable ChannelName pathChannel(HttpServerRequest req) {
+            String raw = req.param("channel");
+            if (raw == null) {
+                return null;
+            }
+            String name = QueryStringDecoder.decodeComponent(raw);
+            return ChannelName.isValid(name) ? ChannelName.of(name) : null;
+        }
+
+        /** {@code GET /api/channels/{channel}/presence}: who is subscribed, on every node. */
+        Publisher<Void> apiPresence(HttpServerRequest req, HttpServerResponse res) {
+            Publisher<Void> refused = refuseWithoutApiKey(req, res);
+            if (refused != null) {
+                return refused;
+            }
+            ChannelName channel = pathChannel(req);
+            if (channel == null) {
+                return json(res, HttpResponseStatus.BAD_REQUEST, error(ErrorCode.INVALID_CHANNEL, "invalid channel name"));
+            }
+            return hub.presence(channel)
+                    .flatMap(clients -> {
+                        com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
+                        reply.put("ok", true);
+                        HubProtocolSession.clientsInto(reply, clients);
+                        return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.OK, reply.toString()));
+                    })
+                    .onErrorResume(e -> reactor.core.publisher.Mono.from(failure(res, "presence", e)));
+        }
+
+        /** {@code GET /api/channels/{channel}/history?limit=N&since=OFFSET}: the kept messages, oldest first. */
+        Publisher<Void> apiHistory(HttpServerRequest req, HttpServerResponse res) {
+            Publisher<Void> refused = refuseWithoutApiKey(req, res);
+            if (refused != null) {
+                return refused;
+            }
+            ChannelName channel = pathChannel(req);
+            if (channel == null) {
+                return json(res, HttpResponseStatus.BAD_REQUEST, error(ErrorCode.INVALID_CHANNEL, "invalid channel name"));
+            }
+            QueryStringDecoder query = new QueryStringDecoder(req.uri());
+            long limit;
+            Long since;
+            try {
+                limit = longParam(query, "limit", 100);
+                since = query.parameters().containsKey("since") ? longParam(query, "since", 0) : null;
+            } catch (IllegalArgumentException e) {
+                return json(res, HttpResponseStatus.BAD_REQUEST, error(ErrorCode.INVALID_FIELD, e.getMessage()));
+            }
+            return hub.history(channel, since, (int) Math.min(Integer.MAX_VALUE, limit))
+                    .flatMap(history -> {
+                        com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
+                        reply.put("ok", true);
+                        HubProtocolSession.historyInto(reply, history);
+                        return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.OK, reply.toString()));
+                    })
+                    .onErrorResume(e -> reactor.core.publisher.Mono.from(failure(res, "history", e)));
+        }
+
+        private static long longParam(QueryStringDecoder query, String name, long absent) {
+            List<String> values = query.parameters().get(name);
+            if (values == null || values.isEmpty()) {
+                return absent;
+            }
+            try {
+                long v = Long.parseLong(values.get(0));
+                if (v < 0) {
+                    throw new NumberFormatException();
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + name + "' must be a whole number >= 0");
+            }
         }
 
         private static String error(ErrorCode code, String message) {

@@ -58,7 +58,17 @@ final class RawSession extends Session {
         long start = System.nanoTime();
         hub.publish(channel, payload, type).subscribe(
                 result -> metrics.published(payload.length, result.subscribers(), start),
-                e -> log.warn("session {}: publish to {} failed: {}", id, channel, e.toString()));
+                e -> {
+                    if (e instanceof io.reactivehub.core.HubException he
+                            && he.errorCode() == io.reactivehub.core.ErrorCode.UNAVAILABLE) {
+                        // The raw protocol has no error frames: say it with the close code, never drop silently.
+                        log.info("session {}: message to {} not published, the broker is unavailable; closing with {}",
+                                id, channel, CloseCodes.TRY_AGAIN_LATER);
+                        closeWith(CloseCodes.TRY_AGAIN_LATER, "broker unavailable, try again later");
+                    } else {
+                        log.warn("session {}: publish to {} failed: {}", id, channel, e.toString());
+                    }
+                });
     }
 
     @Override

@@ -4,7 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.reactivehub.core.ChannelListener;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ClientInfo;
+import io.reactivehub.core.ErrorCode;
+import io.reactivehub.core.HubException;
+import io.reactivehub.core.Message;
+import io.reactivehub.core.StreamPosition;
+import reactor.core.Disposables;
 import io.reactivehub.core.Codec;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
@@ -39,10 +46,12 @@ import reactor.netty.http.websocket.WebsocketOutbound;
 abstract class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
     private static final AtomicLong IDS = new AtomicLong();
+    /** Makes session ids unique across nodes (they name clients in presence). */
+    private static final String NODE = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
 
     protected final Hub hub;
     protected final ServerConfig config;
-    protected final String id = "s" + IDS.incrementAndGet();
+    protected final String id = NODE + "-" + IDS.incrementAndGet();
     private final Map<ChannelName, Disposable> subscriptions = new ConcurrentHashMap<>();
     private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -217,12 +226,75 @@ abstract class Session {
             return false;
         }
         metrics.subscriptions.incrementAndGet();
+        joined(channel);
         Connection c = connection;
         if (closing.get() || released.get() || c == null || c.isDisposed()) {
             // Closed while subscribing: undo, so nothing stays attached to a dead connection.
             unsubscribe(channel);
         }
         return true;
+    }
+
+    /**
+     * Subscribes through the hub's confirmed attach: the broker delivers the channel to this node
+     * before the listener's {@code onSubscribed}, and with {@code recover} the missed messages come
+     * first. Errors with {@link HubException} (already subscribed, broker unavailable).
+     */
+    protected final Mono<Void> subscribe(ChannelName channel, ChannelListener listener, @Nullable StreamPosition recover) {
+        Disposable.Swap slot = Disposables.swap();
+        if (subscriptions.putIfAbsent(channel, slot) != null) {
+            return Mono.error(new HubException(ErrorCode.ALREADY_SUBSCRIBED, "already subscribed to " + channel));
+        }
+        metrics.subscriptions.incrementAndGet();
+        return hub.attach(channel, listener, recover)
+                .doOnNext(attached -> {
+                    // False (and disposed) if unsubscribed or closed while attaching.
+                    if (slot.replace(attached)) {
+                        joined(channel);
+                        Connection c = connection;
+                        if (closing.get() || released.get() || c == null || c.isDisposed()) {
+                            unsubscribe(channel);
+                        }
+                    }
+                })
+                .doOnError(e -> {
+                    if (subscriptions.remove(channel, slot)) {
+                        metrics.subscriptions.decrementAndGet();
+                    }
+                })
+                .then();
+    }
+
+    /** Who this connection is in presence: its id and its token's subject. */
+    protected final ClientInfo clientInfo() {
+        Principal p = principal;
+        return new ClientInfo(id, p == null ? null : p.subject());
+    }
+
+    private void joined(ChannelName channel) {
+        hub.join(channel, clientInfo()).subscribe(null,
+                e -> log.warn("session {}: presence in {} not recorded: {}", id, channel, e.getMessage()));
+    }
+
+    /** The listener that puts a channel's messages, encoded once, into this connection's queue. */
+    protected class Deliveries implements ChannelListener {
+        private final ConnectionWriter writer;
+        private final Codec codec;
+
+        protected Deliveries() {
+            ConnectionWriter w = Session.this.writer;
+            Codec c = Session.this.codec;
+            if (w == null || c == null) {
+                throw new IllegalStateException("session " + id + " is not open");
+            }
+            this.writer = w;
+            this.codec = c;
+        }
+
+        @Override
+        public void onMessage(Message message) {
+            writer.offer(WireBuffers.share(message.encoded(codec)));
+        }
     }
 
     protected final boolean isSubscribed(ChannelName channel) {
@@ -237,6 +309,8 @@ abstract class Session {
         }
         attached.dispose();
         metrics.subscriptions.decrementAndGet();
+        hub.leave(channel, clientInfo()).subscribe(null,
+                e -> log.debug("session {}: presence in {} not removed: {}", id, channel, e.getMessage()));
         return true;
     }
 

@@ -9,7 +9,12 @@ final class ServerFixture implements AutoCloseable {
     final HubServer server;
 
     ServerFixture(ServerConfig config) {
-        this.hub = Hub.create(new HubOptions(config.queueLimits()));
+        this(config, new HubOptions(config.queueLimits()));
+    }
+
+    /** A server whose hub has its own options (channel rules, a Redis broker). */
+    ServerFixture(ServerConfig config, HubOptions options) {
+        this.hub = Hub.create(options);
         this.server = HubServer.start(hub, config.withHost("127.0.0.1").withPort(0));
     }
 

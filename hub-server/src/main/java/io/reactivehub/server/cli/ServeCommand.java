@@ -1,6 +1,8 @@
 package io.reactivehub.server.cli;
 
+import io.reactivehub.core.ChannelRules;
 import io.reactivehub.core.Hub;
+import io.reactivehub.core.redis.RedisBroker;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
@@ -20,6 +22,8 @@ import picocli.CommandLine.Option;
                 "Each option falls back to the environment variable named in its description, then to its default."},
         footer = {"", "Also: java -jar hub-server.jar client ws://localhost:8080/ws   (interactive client)"})
 final class ServeCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
+
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "${env:HUB_HOST:-0.0.0.0}",
             description = "Address to bind (HUB_HOST). Default: ${DEFAULT-VALUE}")
@@ -127,6 +131,33 @@ final class ServeCommand implements Callable<Integer> {
             description = "Turn on POST /api/publish for backends sending 'Authorization: apikey KEY' (HUB_API_KEY)")
     String apiKey;
 
+    @Option(names = "--redis", paramLabel = "URI[,URI...]", defaultValue = "${env:HUB_REDIS}",
+            description = "Share channels, history and presence with other hub nodes through Redis: redis://host:port "
+                    + "(a standalone server or a Redis Cluster node, detected; several comma-separated URIs seed a "
+                    + "cluster). Without it the hub runs alone, in memory (HUB_REDIS)")
+    String redis;
+
+    @Option(names = "--redis-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_REDIS_TIMEOUT:-5s}",
+            converter = DurationConverter.class,
+            description = "How long a Redis command may take before it fails with error 114 (HUB_REDIS_TIMEOUT). "
+                    + "Default: ${DEFAULT-VALUE}")
+    Duration redisTimeout;
+
+    @Option(names = "--presence-ttl", paramLabel = "DURATION", defaultValue = "${env:HUB_PRESENCE_TTL:-60s}",
+            converter = DurationConverter.class,
+            description = "With --redis: how long a client stays in presence after its node stops refreshing it "
+                    + "(a node refreshes every TTL/3; a node that dies leaves stale entries for at most this long) "
+                    + "(HUB_PRESENCE_TTL). Default: ${DEFAULT-VALUE}")
+    Duration presenceTtl;
+
+    @Option(names = "--channel-options", paramLabel = "PATTERN=OPTIONS", split = ";",
+            defaultValue = "${env:HUB_CHANNEL_OPTIONS:-}",
+            description = "History and presence by channel pattern, first match wins, repeatable (or ';'-separated in "
+                    + "HUB_CHANNEL_OPTIONS): PATTERN is a name, a prefix ending in * or *; OPTIONS are history:N, "
+                    + "ttl:DURATION (history dropped after that long without a publish; default 5m), presence, join-leave. "
+                    + "E.g. 'chat:*=history:100,ttl:10m,presence,join-leave'. Default: no history, no presence")
+    java.util.List<String> channelOptions;
+
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-10s}",
             converter = DurationConverter.class,
             description = "On SIGTERM or SIGINT: how long connections get to receive what is queued and the 1001 close "
@@ -167,7 +198,30 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
-        Hub hub = Hub.create(new HubOptions(limits));
+        ChannelRules rules;
+        try {
+            rules = ChannelRules.parse(channelOptions == null ? java.util.List.of()
+                    : channelOptions.stream().map(String::trim).filter(o -> !o.isEmpty()).toList());
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        HubOptions options = new HubOptions(limits).withChannelRules(rules);
+        if (redis != null && !redis.isBlank()) {
+            RedisBroker broker;
+            try {
+                broker = RedisBroker.connect(RedisBroker.parseUris(redis), new RedisBroker.Options(redisTimeout, presenceTtl));
+            } catch (RuntimeException e) {
+                System.err.println("error: cannot connect to Redis at " + redis + ": " + e.getMessage());
+                return 1;
+            }
+            LOG.info("sharing channels, history and presence through Redis {}at {}", broker.isCluster() ? "Cluster " : "", redis);
+            options = options.withBroker(() -> broker);
+        }
+        if (!rules.rules().isEmpty()) {
+            LOG.info("channel options: {}", rules);
+        }
+        Hub hub = Hub.create(options);
         HubServer server;
         try {
             server = HubServer.start(hub, config);
