@@ -2,16 +2,7 @@ package io.reactivehub.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,31 +18,9 @@ class ShutdownIT {
     }
 
     private int startServer() throws Exception {
-        server = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // The application's own logging (INFO start line), not the tests' quieter one.
-                "-Dlogback.configurationFile=logback.xml",
-                "-cp", System.getProperty("java.class.path"), "io.reactivehub.server.cli.HubCommand",
-                "--host", "127.0.0.1", "--port", "0", "--shutdown-grace", "20s"))
-                .redirectErrorStream(true).start();
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            Pattern listening = Pattern.compile("hub listening on 127\\.0\\.0\\.1:(\\d+)");
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    Matcher m = listening.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (IOException ignored) {
-                // process gone
-            }
-            port.completeExceptionally(new IllegalStateException("server exited before listening"));
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return port.get(60, TimeUnit.SECONDS);
+        ServerProcess started = ServerProcess.start("--shutdown-grace", "20s");
+        server = started.process;
+        return started.port;
     }
 
     @Test

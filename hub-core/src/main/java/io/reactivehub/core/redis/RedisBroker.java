@@ -69,9 +69,9 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Faults: while Redis is unreachable, commands fail ({@link ErrorCode#UNAVAILABLE}) at once on a
  * standalone Redis, after the command timeout on a cluster; the client reconnects by itself (100 ms to 2 s backoff) and the node
- * subscribes again to all its channels. A gap in a channel's offsets (messages published while this
- * node was cut off) or a changed epoch (Redis lost the channel's data) is reported as
- * {@link Broker.Delivery#interrupted}.
+ * subscribes again to all its channels and reports each as {@link Broker.Delivery#interrupted}
+ * (what was published meanwhile did not reach it). A gap in a channel's offsets or a changed epoch
+ * (Redis lost the channel's data) is reported the same way.
  */
 public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
@@ -331,16 +331,27 @@ public final class RedisBroker implements Broker {
         });
     }
 
-    /** After a reconnect: subscribe again to every channel that has local subscribers. */
+    /**
+     * After a reconnect: subscribe again to every channel that has local subscribers, then report
+     * each as interrupted, since whatever was published while this node was cut off never reached
+     * it (its subscribers recover it from the history, where it survived).
+     */
     private void resubscribeAll() {
         if (disposed || subscriptions.isEmpty()) {
             return;
         }
         log.info("Redis connection back: subscribing again to {} channels", subscriptions.size());
-        for (String key : subscriptions.keySet()) {
+        for (Map.Entry<String, Subscription> entry : subscriptions.entrySet()) {
+            String key = entry.getKey();
+            Subscription subscription = entry.getValue();
             sendSubscribe(key).whenComplete((ok, e) -> {
                 if (e != null) {
                     log.warn("could not subscribe again to {}: {}", key, e.toString());
+                    return;
+                }
+                Delivery d = delivery;
+                if (d != null && subscriptions.get(key) == subscription) {
+                    d.interrupted(subscription.channel);
                 }
             });
         }

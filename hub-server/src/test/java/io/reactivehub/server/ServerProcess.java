@@ -1,0 +1,70 @@
+package io.reactivehub.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The real server (the CLI's main class) in its own JVM on a free loopback port, to signal or kill. */
+final class ServerProcess implements AutoCloseable {
+    final Process process;
+    final int port;
+
+    private ServerProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts {@code serve} with these extra arguments; returns once it listens. */
+    static ServerProcess start(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // The application's own logging (INFO start line), not the tests' quieter one.
+                "-Dlogback.configurationFile=logback.xml",
+                "-cp", System.getProperty("java.class.path"), "io.reactivehub.server.cli.HubCommand",
+                "--host", "127.0.0.1", "--port", "0"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            Pattern listening = Pattern.compile("hub listening on 127\\.0\\.0\\.1:(\\d+)");
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    Matcher m = listening.matcher(line);
+                    if (m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
+                    }
+                }
+            } catch (IOException ignored) {
+                // process gone
+            }
+            port.completeExceptionally(new IllegalStateException("server exited before listening"));
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return new ServerProcess(process, port.get(60, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** SIGKILL: the node dies without a word to anyone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+}
