@@ -45,6 +45,10 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--url", required = true, description = "Broadcast WebSocket URL, e.g. ws://127.0.0.1:8080/ws/bench")
     URI url;
 
+    @Option(names = "--publish-url", description = "Publishers connect here instead of --url: another hub node sharing "
+            + "the channel through Redis, to measure cross-node fan-out (same path and channel)")
+    URI publishUrl;
+
     @Option(names = "--preset", description = {"fanout-max (1000 subs, 1 pub, max rate, 64 B), fanout-latency (1000 subs,",
             "1 pub, 1000 msg/s, 64 B), many-publishers (100 subs, 10 pubs, max, 1 KiB), idle (10,000 idle",
             "connections: server RSS per connection), churn (1000 subs, 100 msg/s, 200 connects+closes/s);",
@@ -138,7 +142,7 @@ final class LoadCommand implements Callable<Integer> {
             String name = label != null ? label : p != null ? p.label : "load";
             LoadRun.Options options = new LoadRun.Options(url, n, publishers, messageRate, payload,
                     Duration.ofSeconds(warmup), Duration.ofSeconds(duration), window, connectConcurrency, threads,
-                    serverPid, name, hub, channel, churnRate, deflate);
+                    serverPid, name, hub, channel, churnRate, deflate, publishUrl != null ? publishUrl : url);
             results.add(new LoadRun(options).execute());
         }
         System.out.print(LoadResult.table(results));

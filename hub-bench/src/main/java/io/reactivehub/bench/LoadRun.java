@@ -33,7 +33,14 @@ import org.HdrHistogram.SingleWriterRecorder;
 final class LoadRun {
     record Options(URI url, int subscribers, int publishers, int rate, int size, Duration warmup, Duration duration,
                    int window, int connectConcurrency, int threads, int serverPid, String label, boolean hubProtocol,
-                   String channel, int churnPerSecond, boolean deflate) {
+                   String channel, int churnPerSecond, boolean deflate, URI publishUrl) {
+        /** Publishers and subscribers on the same server. */
+        Options(URI url, int subscribers, int publishers, int rate, int size, Duration warmup, Duration duration,
+                int window, int connectConcurrency, int threads, int serverPid, String label, boolean hubProtocol,
+                String channel, int churnPerSecond, boolean deflate) {
+            this(url, subscribers, publishers, rate, size, warmup, duration, window, connectConcurrency, threads,
+                    serverPid, label, hubProtocol, channel, churnPerSecond, deflate, url);
+        }
     }
 
     /** Per event-loop thread: written by that thread only, read by the reporting thread. */
@@ -210,7 +217,7 @@ final class LoadRun {
             return idle(subs, connectFailures, connectSeconds, server, beforeConnect);
         }
         if (pubs.isEmpty()) {
-            throw new IllegalStateException("no publisher could connect to " + o.url());
+            throw new IllegalStateException("no publisher could connect to " + o.publishUrl());
         }
 
         sending = true;
@@ -361,7 +368,7 @@ final class LoadRun {
                 BenchConnection conn = new BenchConnection(LoadRun.this, o.url(), false, -1, o.publishers(),
                         o.hubProtocol(), o.deflate());
                 conn.churner = true;
-                bootstrap(group, conn);
+                bootstrap(group, conn, o.url());
                 conn.ready.whenComplete((c, e) -> {
                     if (e != null) {
                         failed.incrementAndGet();
@@ -374,8 +381,7 @@ final class LoadRun {
         }
     }
 
-    private void bootstrap(EventLoopGroup group, BenchConnection conn) {
-        URI url = o.url();
+    private void bootstrap(EventLoopGroup group, BenchConnection conn, URI url) {
         int port = url.getPort() > 0 ? url.getPort() : 80;
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -389,15 +395,15 @@ final class LoadRun {
     }
 
     private List<BenchConnection> connect(EventLoopGroup group, int count, boolean publisher) throws InterruptedException {
-        URI url = o.url();
-        int port = url.getPort() > 0 ? url.getPort() : 80;
+        // Publishers may talk to another node than subscribers (cross-node fan-out through Redis).
+        URI url = publisher ? o.publishUrl() : o.url();
         Semaphore permits = new Semaphore(o.connectConcurrency());
         List<CompletableFuture<BenchConnection>> all = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             permits.acquire();
             BenchConnection conn = new BenchConnection(this, url, publisher, i, o.publishers(), o.hubProtocol(),
                     o.deflate() && !publisher);
-            bootstrap(group, conn);
+            bootstrap(group, conn, url);
             conn.ready.whenComplete((c, e) -> permits.release());
             all.add(conn.ready);
         }

@@ -34,6 +34,32 @@ class LoadSmokeIT {
     }
 
     @Test
+    void crossNodeRunPublishesOnOneNodeAndMeasuresDeliveriesOnAnother() throws Exception {
+        try (io.reactivehub.core.testing.RedisProcess redis = io.reactivehub.core.testing.RedisProcess.start()) {
+            io.reactivehub.core.HubOptions options = new io.reactivehub.core.HubOptions(io.reactivehub.core.QueueLimits.DEFAULT)
+                    .withBroker(() -> io.reactivehub.core.redis.RedisBroker.connect(
+                            io.reactivehub.core.redis.RedisBroker.parseUris(redis.uri()),
+                            io.reactivehub.core.redis.RedisBroker.Options.DEFAULT));
+            Hub a = Hub.create(options);
+            Hub b = Hub.create(options);
+            try (HubServer nodeA = HubServer.start(a, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0));
+                 HubServer nodeB = HubServer.start(b, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
+                URI subscribeUrl = URI.create("ws://127.0.0.1:" + nodeB.port() + "/ws/cross");
+                URI publishUrl = URI.create("ws://127.0.0.1:" + nodeA.port() + "/ws/cross");
+                LoadResult result = new LoadRun(new LoadRun.Options(subscribeUrl, 10, 1, 200, 64, Duration.ofSeconds(1),
+                        Duration.ofSeconds(2), 16, 10, 1, 0, "cross-node", false, "cross", 0, false, publishUrl)).execute();
+                assertThat(result.connectFailures()).isZero();
+                assertThat(result.delivered()).isPositive().isEqualTo(result.expectedDeliveries());
+                assertThat(result.gaps()).isZero();
+                assertThat(result.reordered()).isZero();
+            } finally {
+                a.dispose();
+                b.dispose();
+            }
+        }
+    }
+
+    @Test
     void fixedRateRunSendsAtTheRequestedRate() throws Exception {
         Hub hub = Hub.create();
         try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
