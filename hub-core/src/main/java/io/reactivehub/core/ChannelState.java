@@ -18,8 +18,10 @@ final class ChannelState {
     final Sinks.Many<Message> sink = Sinks.unsafe().many().multicast().directBestEffort();
     /** Guarded by the registry's map entry (ConcurrentHashMap.compute). */
     int subscribers;
-    /** Completes when the broker delivers this channel to this node. */
-    Mono<Void> ready = Mono.empty();
+    /** Completes when the broker delivers this channel to this node; guarded like subscribers. */
+    @org.jspecify.annotations.Nullable Mono<Void> ready;
+    /** The broker could not subscribe (set from the broker's thread). */
+    volatile boolean readyFailed;
 
     ChannelState(ChannelName name) {
         this.name = name;

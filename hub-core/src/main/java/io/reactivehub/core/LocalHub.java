@@ -75,8 +75,18 @@ final class LocalHub implements Hub, Broker.Delivery {
             ChannelState s = state;
             if (s == null) {
                 s = new ChannelState(name);
-                // Per channel, subscribe and unsubscribe reach the broker in order (under this entry's lock).
-                s.ready = broker.subscribe(name, options(name)).cache();
+            }
+            if (s.ready == null || s.readyFailed) {
+                // Per channel, subscribe and unsubscribe reach the broker in order (under this entry's
+                // lock). A failed broker subscription (Redis down) is asked for again by the next
+                // subscriber instead of failing it from the cache.
+                ChannelState target = s;
+                target.readyFailed = false;
+                Mono<Void> ready = broker.subscribe(name, options(name))
+                        .doOnError(e -> target.readyFailed = true)
+                        .cache();
+                ready.subscribe(null, e -> { });
+                target.ready = ready;
             }
             s.subscribers++;
             // Subscribing to a directBestEffort sink registers synchronously: delivered from now on.

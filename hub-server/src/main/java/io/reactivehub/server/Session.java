@@ -273,7 +273,8 @@ abstract class Session {
 
     private void joined(ChannelName channel) {
         hub.join(channel, clientInfo()).subscribe(null,
-                e -> log.warn("session {}: presence in {} not recorded: {}", id, channel, e.getMessage()));
+                // The broker logs its own unavailability once; per session this is detail.
+                e -> log.debug("session {}: presence in {} not recorded: {}", id, channel, e.getMessage()));
     }
 
     /** The listener that puts a channel's messages, encoded once, into this connection's queue. */

@@ -91,6 +91,21 @@ class RedisFaultsIT {
         assertThat(failure).isInstanceOfSatisfying(HubException.class,
                 e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNAVAILABLE));
         assertThat(a.channelCount()).isZero();
+
+        // A listener attached without waiting (as the raw protocol does) while Redis is down ...
+        ChannelName ch = ChannelName.of("keep:y");
+        Recorder early = new Recorder();
+        a.attach(ch, early);
+        redis.restart();
+        // ... is served once Redis is back, and a confirmed attach asks the broker again rather
+        // than failing from the first attempt.
+        Recorder later = new Recorder();
+        await().atMost(TIMEOUT).ignoreExceptions().until(() -> a.attach(ch, later, null).block(TIMEOUT) != null);
+        publish(a, ch, "back");
+        await().atMost(TIMEOUT).untilAsserted(() -> {
+            assertThat(later.texts()).containsExactly("back");
+            assertThat(early.texts()).containsExactly("back");
+        });
     }
 
     @Test
