@@ -41,7 +41,9 @@ public interface Hub extends Disposable {
      * The Flux never completes on its own; it completes when the hub is disposed, and errors with
      * {@link HubException} ({@link ErrorCode#INVALID_CHANNEL}) for a bad name or with
      * {@link SlowConsumerException} when it overflows under {@link SlowConsumerPolicy#DISCONNECT}.
-     * Cancelling leaves the channel.
+     * Cancelling leaves the channel. With a broker between nodes (Redis), messages from other
+     * nodes arrive once this node's subscription is confirmed, a round trip later;
+     * {@link #attach(ChannelName, ChannelListener, StreamPosition)} says when.
      */
     default Flux<Message> subscribe(String channel) {
         return Flux.defer(() -> subscribe(ChannelName.of(channel)));

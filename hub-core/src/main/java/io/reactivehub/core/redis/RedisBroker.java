@@ -355,7 +355,6 @@ public final class RedisBroker implements Broker {
                 }
             });
         }
-        unavailableLogged.set(false);
     }
 
     /** On a Lettuce event loop: one pub/sub connection per shard, so one channel's messages in order. */
@@ -536,7 +535,15 @@ public final class RedisBroker implements Broker {
         return Mono.fromCompletionStage(() -> scripts.<T>evalsha(sha, type, keys, args))
                 .onErrorResume(RedisNoScriptException.class,
                         e -> Mono.fromCompletionStage(() -> scripts.<T>eval(script, type, keys, args)))
+                .doOnNext(reply -> reachable())
                 .onErrorMap(this::unavailable);
+    }
+
+    /** A command succeeded: if Redis was reported unavailable, say once that it is back. */
+    private void reachable() {
+        if (unavailableLogged.get() && unavailableLogged.compareAndSet(true, false)) {
+            log.info("Redis is reachable again");
+        }
     }
 
     private Throwable unavailable(Throwable e) {
