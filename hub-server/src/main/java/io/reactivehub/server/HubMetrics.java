@@ -30,6 +30,8 @@ final class HubMetrics {
     private final Counter rateLimited;
     private final Counter authFailures;
     private final Counter oversized;
+    private final Counter brokerUnavailable;
+    private final Counter resubscribes;
 
     HubMetrics(Hub hub, Set<Session> sessions) {
         Gauge.builder("hub_connections_active", sessions, Set::size)
@@ -58,6 +60,11 @@ final class HubMetrics {
                 .register(registry);
         authFailures = Counter.builder("hub_auth_failures")
                 .description("Upgrades refused with 401 and refresh tokens refused").register(registry);
+        brokerUnavailable = Counter.builder("hub_broker_unavailable")
+                .description("Publishes and subscribes refused because Redis was unreachable (error 114, close 1013, HTTP 503)")
+                .register(registry);
+        resubscribes = Counter.builder("hub_resubscribe_requests")
+                .description("Subscriptions ended with an unsubscribed push (4004): messages lost on this node").register(registry);
         rateLimited = Counter.builder("hub_rate_limited")
                 .description("Publishes refused by the per-connection rate limit").register(registry);
         for (String reason : new String[] {"origin", "max_connections", "max_connections_per_ip", "shutdown"}) {
@@ -75,6 +82,14 @@ final class HubMetrics {
         deliveries.increment(subscribers);
         bytesOut.increment((double) payloadBytes * subscribers);
         publish.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    void brokerUnavailable() {
+        brokerUnavailable.increment();
+    }
+
+    void resubscribeRequested() {
+        resubscribes.increment();
     }
 
     void slowConsumer() {

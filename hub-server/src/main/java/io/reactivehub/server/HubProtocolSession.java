@@ -152,6 +152,8 @@ final class HubProtocolSession extends Session {
         ErrorCode code = e instanceof HubException he ? he.errorCode() : ErrorCode.INTERNAL;
         if (code == ErrorCode.INTERNAL) {
             log.error("session {}: {} failed", this.id, what, e);
+        } else if (code == ErrorCode.UNAVAILABLE) {
+            metrics.brokerUnavailable();
         }
         reject(id, code, e.getMessage());
     }
@@ -280,6 +282,7 @@ final class HubProtocolSession extends Session {
         @Override
         public void onInterrupted() {
             if (unsubscribe(channel)) {
+                metrics.resubscribeRequested();
                 log.info("session {}: messages of {} were lost on this node; asking the client to resubscribe ({})",
                         HubProtocolSession.this.id, channel, CloseCodes.RESUBSCRIBE);
                 ObjectNode push = JSON.createObjectNode();

@@ -385,8 +385,11 @@ public final class HubServer implements AutoCloseable {
         }
 
         /** A failed hub operation as an HTTP error: 503 broker unavailable, 404 not enabled, 400 bad input, 500 else. */
-        private static Publisher<Void> failure(HttpServerResponse res, String what, Throwable e) {
+        private Publisher<Void> failure(HttpServerResponse res, String what, Throwable e) {
             ErrorCode code = e instanceof io.reactivehub.core.HubException he ? he.errorCode() : ErrorCode.INTERNAL;
+            if (code == ErrorCode.UNAVAILABLE) {
+                context.metrics().brokerUnavailable();
+            }
             HttpResponseStatus status = switch (code) {
                 case UNAVAILABLE, HUB_CLOSED -> HttpResponseStatus.SERVICE_UNAVAILABLE;
                 case NOT_ENABLED -> HttpResponseStatus.NOT_FOUND;

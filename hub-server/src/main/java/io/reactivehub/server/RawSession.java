@@ -62,6 +62,7 @@ final class RawSession extends Session {
                     if (e instanceof io.reactivehub.core.HubException he
                             && he.errorCode() == io.reactivehub.core.ErrorCode.UNAVAILABLE) {
                         // The raw protocol has no error frames: say it with the close code, never drop silently.
+                        metrics.brokerUnavailable();
                         log.info("session {}: message to {} not published, the broker is unavailable; closing with {}",
                                 id, channel, CloseCodes.TRY_AGAIN_LATER);
                         closeWith(CloseCodes.TRY_AGAIN_LATER, "broker unavailable, try again later");

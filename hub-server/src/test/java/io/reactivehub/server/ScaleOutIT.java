@@ -263,5 +263,8 @@ class ScaleOutIT {
         JsonNode second = published.has("id") ? published : read(hub);
         assertThat(second.path("ok").asBoolean()).as(second.toString()).isTrue();
         assertThat(first.path("data").asInt()).isEqualTo(4);
+        // Counted: the hub publish, the raw message and the HTTP publish refused; one resubscribe asked.
+        String metrics = get(a.port(), "/metrics").body();
+        assertThat(metrics).contains("hub_broker_unavailable_total 3.0").contains("hub_resubscribe_requests_total 1.0");
     }
 }
