@@ -16,10 +16,17 @@ import java.util.regex.Pattern;
 final class ServerProcess implements AutoCloseable {
     final Process process;
     final int port;
+    private final java.util.Queue<String> output;
 
-    private ServerProcess(Process process, int port) {
+    private ServerProcess(Process process, int port, java.util.Queue<String> output) {
         this.process = process;
         this.port = port;
+        this.output = output;
+    }
+
+    /** What the process printed so far (stdout and stderr), for failure messages. */
+    String output() {
+        return String.join("\n", output);
     }
 
     /** Starts {@code serve} with these extra arguments; returns once it listens. */
@@ -33,10 +40,12 @@ final class ServerProcess implements AutoCloseable {
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
+        java.util.Queue<String> output = new java.util.concurrent.ConcurrentLinkedQueue<>();
         Thread reader = new Thread(() -> {
             Pattern listening = Pattern.compile("hub listening on 127\\.0\\.0\\.1:(\\d+)");
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    output.add(line);
                     Matcher m = listening.matcher(line);
                     if (m.find()) {
                         port.complete(Integer.parseInt(m.group(1)));
@@ -50,7 +59,7 @@ final class ServerProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         try {
-            return new ServerProcess(process, port.get(60, TimeUnit.SECONDS));
+            return new ServerProcess(process, port.get(60, TimeUnit.SECONDS), output);
         } catch (Exception e) {
             process.destroyForcibly();
             throw e;

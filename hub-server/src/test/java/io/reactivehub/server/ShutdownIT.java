@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 /** SIGTERM on the real server process: what is queued is delivered, then 1001, then exit 0. */
 class ShutdownIT {
     private Process server;
+    private ServerProcess started;
 
     @AfterEach
     void kill() {
@@ -18,7 +19,7 @@ class ShutdownIT {
     }
 
     private int startServer() throws Exception {
-        ServerProcess started = ServerProcess.start("--shutdown-grace", "20s");
+        started = ServerProcess.start("--shutdown-grace", "20s");
         server = started.process;
         return started.port;
     }
@@ -44,10 +45,10 @@ class ShutdownIT {
             for (int i = 0; i < 200; i++) {
                 assertThat(hub.readText()).contains("\"data\":\"m" + i + "\"");
             }
-            assertThat(hub.readCloseCode()).isEqualTo(CloseCodes.GOING_AWAY);
-            assertThat(raw.readCloseCode()).isEqualTo(CloseCodes.GOING_AWAY);
+            assertThat(hub.readCloseCode()).as(started::output).isEqualTo(CloseCodes.GOING_AWAY);
+            assertThat(raw.readCloseCode()).as(started::output).isEqualTo(CloseCodes.GOING_AWAY);
         }
         assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(server.exitValue()).isZero();
+        assertThat(server.exitValue()).as(started::output).isZero();
     }
 }
