@@ -137,7 +137,12 @@ public final class HubServer implements AutoCloseable {
         int open = connections();
         log.info("shutting down: closing {} connections with {} (grace {})", open, CloseCodes.GOING_AWAY, grace);
         for (Session session : routes.context.sessions()) {
-            session.closeAfterDrain(CloseCodes.GOING_AWAY, "server shutting down", grace);
+            try {
+                session.closeAfterDrain(CloseCodes.GOING_AWAY, "server shutting down", grace);
+            } catch (RuntimeException e) {
+                // One connection's failure must not leave the others without their close.
+                log.warn("shutting down: closing session {} failed: {}", session.id, e.toString());
+            }
         }
         boolean clean = routes.awaitNoSessions(grace);
         server.disposeNow(Duration.ofSeconds(5));

@@ -394,7 +394,16 @@ abstract class Session {
             w.close();
             out.sendClose(code, reason).subscribe(null, e -> log.debug("session {}: close failed: {}", id, e.toString()));
         };
-        c.channel().eventLoop().execute(() -> {
+        // One look at the event loop: once the close frame is out the channel may close and be
+        // deregistered at once, and a closed channel no longer answers eventLoop().
+        io.netty.channel.EventLoop loop;
+        try {
+            loop = c.channel().eventLoop();
+        } catch (IllegalStateException e) {
+            release(); // already closed and deregistered: nothing to send
+            return;
+        }
+        loop.execute(() -> {
             if (drainFirst) {
                 w.whenDrained(sendClose);
             } else {
@@ -402,7 +411,7 @@ abstract class Session {
                 sendClose.run();
             }
         });
-        c.channel().eventLoop().schedule(() -> {
+        loop.schedule(() -> {
             if (!c.isDisposed()) {
                 log.debug("session {}: close not completed within {}, cutting the connection", id, cutAfter);
                 c.dispose();

@@ -17,15 +17,24 @@ final class ServerProcess implements AutoCloseable {
     final Process process;
     final int port;
     private final java.util.Queue<String> output;
+    private final Thread reader;
 
-    private ServerProcess(Process process, int port, java.util.Queue<String> output) {
+    private ServerProcess(Process process, int port, java.util.Queue<String> output, Thread reader) {
         this.process = process;
         this.port = port;
         this.output = output;
+        this.reader = reader;
     }
 
-    /** What the process printed so far (stdout and stderr), for failure messages. */
+    /** What the process printed (stdout and stderr; all of it once it has exited), for failure messages. */
     String output() {
+        if (!process.isAlive()) {
+            try {
+                reader.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return String.join("\n", output);
     }
 
@@ -59,7 +68,7 @@ final class ServerProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         try {
-            return new ServerProcess(process, port.get(60, TimeUnit.SECONDS), output);
+            return new ServerProcess(process, port.get(60, TimeUnit.SECONDS), output, reader);
         } catch (Exception e) {
             process.destroyForcibly();
             throw e;

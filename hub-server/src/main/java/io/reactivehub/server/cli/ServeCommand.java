@@ -221,6 +221,17 @@ final class ServeCommand implements Callable<Integer> {
         if (!rules.rules().isEmpty()) {
             LOG.info("channel options: {}", rules);
         }
+        // SIGTERM/SIGINT start a graceful shutdown on this thread, which then returns 0; handling
+        // the signals ourselves (instead of a shutdown hook) is what lets the exit code be 0.
+        // Installed before the server announces its port, so a signal sent as soon as it listens
+        // is still a graceful shutdown.
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                LOG.info("SIG{} received: shutting down", signal.getName());
+                stop.countDown();
+            });
+        }
         Hub hub = Hub.create(options);
         HubServer server;
         try {
@@ -232,21 +243,21 @@ final class ServeCommand implements Callable<Integer> {
                 root = root.getCause();
             }
             System.err.println("error: cannot start: " + (root.getMessage() != null ? root.getMessage() : root));
+            hub.dispose();
             return 1;
-        }
-        // SIGTERM/SIGINT start a graceful shutdown on this thread, which then returns 0; handling
-        // the signals ourselves (instead of a shutdown hook) is what lets the exit code be 0.
-        CountDownLatch stop = new CountDownLatch(1);
-        for (String name : new String[] {"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
         }
         try {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.shutdown(shutdownGrace);
-        hub.dispose();
+        try {
+            server.shutdown(shutdownGrace);
+            hub.dispose();
+        } catch (RuntimeException | Error e) {
+            LOG.error("shutdown failed", e);
+            throw e;
+        }
         return 0;
     }
 
