@@ -419,26 +419,43 @@ public final class HubServer implements AutoCloseable {
 
         /** {@code GET /api/channels/{channel}/presence}: who is subscribed, on every node. */
         Publisher<Void> apiPresence(HttpServerRequest req, HttpServerResponse res) {
-            Publisher<Void> refused = refuseWithoutApiKey(req, res);
-            if (refused != null) {
-                return refused;
-            }
-            ChannelName channel = pathChannel(req);
-            if (channel == null) {
-                return json(res, HttpResponseStatus.BAD_REQUEST, error(ErrorCode.INVALID_CHANNEL, "invalid channel name"));
-            }
-            return hub.presence(channel)
-                    .flatMap(clients -> {
-                        com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
-                        reply.put("ok", true);
-                        HubProtocolSession.clientsInto(reply, clients);
-                        return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.OK, reply.toString()));
-                    })
-                    .onErrorResume(e -> reactor.core.publisher.Mono.from(failure(res, "presence", e)));
+            return channelQuery(req, res, "presence", channel -> hub.presence(channel).map(clients -> {
+                com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
+                reply.put("ok", true);
+                HubProtocolSession.clientsInto(reply, clients);
+                return reply;
+            }));
         }
 
         /** {@code GET /api/channels/{channel}/history?limit=N&since=OFFSET}: the kept messages, oldest first. */
         Publisher<Void> apiHistory(HttpServerRequest req, HttpServerResponse res) {
+            return channelQuery(req, res, "history", channel -> {
+                QueryStringDecoder query = new QueryStringDecoder(req.uri());
+                long limit;
+                Long since;
+                try {
+                    limit = longParam(query, "limit", 100);
+                    since = query.parameters().containsKey("since") ? longParam(query, "since", 0) : null;
+                } catch (IllegalArgumentException e) {
+                    return reactor.core.publisher.Mono.error(
+                            new io.reactivehub.core.HubException(ErrorCode.INVALID_FIELD, e.getMessage()));
+                }
+                return hub.history(channel, since, (int) Math.min(Integer.MAX_VALUE, limit)).map(history -> {
+                    com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
+                    reply.put("ok", true);
+                    HubProtocolSession.historyInto(reply, history);
+                    return reply;
+                });
+            });
+        }
+
+        /**
+         * A read about one channel of the server API: the key checked, the {@code {channel}} path
+         * parameter validated (400), the query's answer sent as JSON, its failure as an HTTP error.
+         */
+        private Publisher<Void> channelQuery(HttpServerRequest req, HttpServerResponse res, String what,
+                                             java.util.function.Function<ChannelName,
+                                                     reactor.core.publisher.Mono<com.fasterxml.jackson.databind.node.ObjectNode>> query) {
             Publisher<Void> refused = refuseWithoutApiKey(req, res);
             if (refused != null) {
                 return refused;
@@ -447,23 +464,9 @@ public final class HubServer implements AutoCloseable {
             if (channel == null) {
                 return json(res, HttpResponseStatus.BAD_REQUEST, error(ErrorCode.INVALID_CHANNEL, "invalid channel name"));
             }
-            QueryStringDecoder query = new QueryStringDecoder(req.uri());
-            long limit;
-            Long since;
-            try {
-                limit = longParam(query, "limit", 100);
-                since = query.parameters().containsKey("since") ? longParam(query, "since", 0) : null;
-            } catch (IllegalArgumentException e) {
-                return json(res, HttpResponseStatus.BAD_REQUEST, error(ErrorCode.INVALID_FIELD, e.getMessage()));
-            }
-            return hub.history(channel, since, (int) Math.min(Integer.MAX_VALUE, limit))
-                    .flatMap(history -> {
-                        com.fasterxml.jackson.databind.node.ObjectNode reply = HubProtocolSession.JSON.createObjectNode();
-                        reply.put("ok", true);
-                        HubProtocolSession.historyInto(reply, history);
-                        return reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.OK, reply.toString()));
-                    })
-                    .onErrorResume(e -> reactor.core.publisher.Mono.from(failure(res, "history", e)));
+            return query.apply(channel)
+                    .flatMap(reply -> reactor.core.publisher.Mono.from(json(res, HttpResponseStatus.OK, reply.toString())))
+                    .onErrorResume(e -> reactor.core.publisher.Mono.from(failure(res, what, e)));
         }
 
         private static long longParam(QueryStringDecoder query, String name, long absent) {

@@ -34,6 +34,44 @@ class PublishApiIT {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpResponse<String> get(String authorization, String path) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.port() + path))
+                .timeout(Duration.ofSeconds(30)).GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void historyAndPresenceReadsOnOneNodeAnswerOrSayWhyNot() throws Exception {
+        fixture.close();
+        fixture = new ServerFixture(ServerConfig.DEFAULT.withApiKey(KEY),
+                new io.reactivehub.core.HubOptions(io.reactivehub.core.QueueLimits.DEFAULT).withChannelRules(
+                        io.reactivehub.core.ChannelRules.parse(java.util.List.of("log:*=history:3,presence"))));
+        for (int i = 1; i <= 5; i++) {
+            assertThat(post("apikey " + KEY, "{\"channel\":\"log:a\",\"data\":" + i + "}").statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> history = get("apikey " + KEY, "/api/channels/log:a/history?limit=10");
+        assertThat(history.statusCode()).isEqualTo(200);
+        assertThat(history.body()).matches("\\{\"ok\":true,\"offset\":5,\"epoch\":\"[0-9a-z]+\",\"messages\":"
+                + "\\[\\{\"offset\":3,\"data\":3},\\{\"offset\":4,\"data\":4},\\{\"offset\":5,\"data\":5}]}");
+        assertThat(get("apikey " + KEY, "/api/channels/log:a/history?since=4").body()).contains("\"messages\":[{\"offset\":5");
+        try (WsTestClient raw = WsTestClient.connect(fixture.port(), "/ws/log:a")) {
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    get("apikey " + KEY, "/api/channels/log:a/presence").body().contains("\"client\""));
+        }
+        // Refusals, each with its code.
+        assertThat(get(null, "/api/channels/log:a/history").statusCode()).isEqualTo(401);
+        HttpResponse<String> badLimit = get("apikey " + KEY, "/api/channels/log:a/history?limit=-1");
+        assertThat(badLimit.statusCode()).isEqualTo(400);
+        assertThat(badLimit.body()).contains("\"code\":104");
+        assertThat(get("apikey " + KEY, "/api/channels/bad%20name/presence").statusCode()).isEqualTo(400);
+        HttpResponse<String> off = get("apikey " + KEY, "/api/channels/other/history");
+        assertThat(off.statusCode()).isEqualTo(404);
+        assertThat(off.body()).contains("\"code\":115");
+    }
+
     @Test
     void aPublishWithTheKeyReachesWebSocketSubscribersAndReportsTheOffset() throws Exception {
         try (WsTestClient raw = WsTestClient.connect(fixture.port(), "/ws/news")) {
