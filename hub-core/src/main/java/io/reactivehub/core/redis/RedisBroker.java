@@ -136,6 +136,19 @@ public final class RedisBroker implements Broker {
                         onPubSub(channel, message);
                     }
                 });
+                // Sharded subscriptions live on per-master pub/sub connections, opened lazily: the
+                // first "connected" of each is its opening, any later one a reconnect to that master.
+                java.util.Set<Object> opened = ConcurrentHashMap.newKeySet();
+                c.addListener(new RedisConnectionStateListener() {
+                    @Override
+                    public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection,
+                                                 SocketAddress address) {
+                        if (connection instanceof StatefulRedisPubSubConnection<?, ?> && connection != pubsubHandler()
+                                && !opened.add(connection)) {
+                            resubscribe(key -> servedBy(key, address));
+                        }
+                    }
+                });
                 this.clusterClient = c;
                 this.client = null;
                 this.commandConnection = commands;
@@ -161,7 +174,7 @@ public final class RedisBroker implements Broker {
                     public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection,
                                                  SocketAddress address) {
                         if (connection == pubsubHandler()) {
-                            resubscribeAll();
+                            resubscribe(key -> true);
                         }
                     }
                 });
@@ -336,13 +349,16 @@ public final class RedisBroker implements Broker {
      * each as interrupted, since whatever was published while this node was cut off never reached
      * it (its subscribers recover it from the history, where it survived).
      */
-    private void resubscribeAll() {
+    private void resubscribe(java.util.function.Predicate<String> affected) {
         if (disposed || subscriptions.isEmpty()) {
             return;
         }
-        log.info("Redis connection back: subscribing again to {} channels", subscriptions.size());
+        log.info("Redis connection back: subscribing again to this node's channels");
         for (Map.Entry<String, Subscription> entry : subscriptions.entrySet()) {
             String key = entry.getKey();
+            if (!affected.test(key)) {
+                continue;
+            }
             Subscription subscription = entry.getValue();
             sendSubscribe(key).whenComplete((ok, e) -> {
                 if (e != null) {
@@ -355,6 +371,16 @@ public final class RedisBroker implements Broker {
                 }
             });
         }
+    }
+
+    /** Whether the cluster master at {@code address} owns the slot of a pub/sub channel. */
+    private boolean servedBy(String key, SocketAddress address) {
+        if (!(address instanceof java.net.InetSocketAddress inet)) {
+            return true;
+        }
+        RedisClusterNode node = ((StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub).getPartitions()
+                .getMasterBySlot(SlotHash.getSlot(key));
+        return node == null || node.getUri().getPort() == inet.getPort();
     }
 
     /** On a Lettuce event loop: one pub/sub connection per shard, so one channel's messages in order. */

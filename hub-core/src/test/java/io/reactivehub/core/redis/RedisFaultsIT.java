@@ -167,4 +167,45 @@ class RedisFaultsIT {
         assertThat(again.subscribed.get().recovered()).isTrue();
         assertThat(again.messages).hasSize(40);
     }
+
+    @Test
+    void aMasterThatRestartsIsSubscribedAgainAndItsSubscribersAreTold() {
+        RedisProcess.assumeRedis7("sharded pub/sub (SSUBSCRIBE/SPUBLISH)");
+        RedisClusterProcess cluster = RedisClusterProcess.start(3);
+        cleanup.add(cluster);
+        Hub a = node(cluster.uris(), Duration.ofSeconds(60));
+        Hub b = node(cluster.uris(), Duration.ofSeconds(60));
+        List<ChannelName> channels = new ArrayList<>();
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ChannelName ch = ChannelName.of("keep:restart-" + i);
+            Recorder r = new Recorder();
+            b.attach(ch, r, null).block(TIMEOUT);
+            channels.add(ch);
+            recorders.add(r);
+            publish(a, ch, "before");
+        }
+        for (Recorder r : recorders) {
+            await().atMost(TIMEOUT).until(() -> r.messages.size() == 1);
+        }
+        RedisProcess restarted = cluster.nodes().get(2);
+        restarted.restart(); // same port and node id (nodes.conf kept), its keys gone
+        // Every channel delivers again once the cluster is whole; the restarted master's channels
+        // were subscribed again and their subscribers told that messages may be lost.
+        for (int i = 0; i < channels.size(); i++) {
+            ChannelName ch = channels.get(i);
+            Recorder r = recorders.get(i);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                publish(a, ch, "after");
+                return r.texts().contains("after");
+            });
+        }
+        // Told: exactly the channels of the restarted master (slots 10922..16383 of three).
+        for (int i = 0; i < channels.size(); i++) {
+            int slot = Integer.parseInt(restarted.command("CLUSTER KEYSLOT hub:{" + channels.get(i).value() + "}").substring(1));
+            boolean onRestarted = slot >= 2 * (16384 / 3);
+            assertThat(recorders.get(i).interruptions.get() > 0).as("channel %s, slot %d", channels.get(i), slot)
+                    .isEqualTo(onRestarted);
+        }
+    }
 }
