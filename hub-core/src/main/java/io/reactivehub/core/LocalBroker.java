@@ -208,6 +208,12 @@ public final class LocalBroker implements Broker {
                 return;
             }
             MonoSink<PublishResult> result = p.result;
+            if (removed && d != null && p.options.hasHistory()) {
+                // The sweeper removed this stream (history expired) between the lookup and now: the
+                // message belongs to the channel's next stream, a new epoch.
+                streams.computeIfAbsent(name, Stream::new).publish(p);
+                return;
+            }
             if (removed || d == null) {
                 // Removed while this publish waited: nobody subscribed and no history, as if published before.
                 if (result != null) {

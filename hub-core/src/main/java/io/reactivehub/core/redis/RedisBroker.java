@@ -253,10 +253,6 @@ public final class RedisBroker implements Broker {
         return "hub:{" + channel.value() + "}";
     }
 
-    private static ChannelName channelOf(String pubsubChannel) {
-        return ChannelName.of(pubsubChannel.substring(5, pubsubChannel.length() - 1));
-    }
-
     // Publish
 
     @Override
