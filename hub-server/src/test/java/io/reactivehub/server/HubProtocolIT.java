@@ -134,6 +134,13 @@ class HubProtocolIT {
             "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a b\"}  | INVALID_CHANNEL",
             "{\"id\":1,\"op\":\"subscribe\",\"channel\":5}        | INVALID_CHANNEL",
             "{\"id\":1,\"op\":\"unsubscribe\",\"channel\":\"z\"}  | NOT_SUBSCRIBED",
+            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":5}                          | INVALID_FIELD",
+            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":{\"offset\":-1,\"epoch\":\"e\"}} | INVALID_FIELD",
+            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":{\"offset\":1}}             | INVALID_FIELD",
+            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"joinLeave\":\"yes\"}                   | INVALID_FIELD",
+            "{\"id\":1,\"op\":\"history\",\"channel\":\"a\"}    | NOT_ENABLED",
+            "{\"id\":1,\"op\":\"history\",\"channel\":\"a\",\"limit\":-1} | INVALID_FIELD",
+            "{\"id\":1,\"op\":\"presence\",\"channel\":\"a\"}   | NOT_ENABLED",
         })
         void aBadCommandGetsAnErrorWithItsCodeAndTheConnectionStaysUsable(String command, ErrorCode expected)
                 throws Exception {
