@@ -12,7 +12,7 @@ import java.util.Objects;
  * in {@code *} ({@code chat:*}), or {@code *} for every channel.
  *
  * <p>Text form (the server's {@code --channel-options}): {@code PATTERN=OPTION,OPTION,...} with the
- * options {@code history:N}, {@code ttl:DURATION} ({@code 90s}, {@code 5m}, {@code 2h}),
+ * options {@code history:N}, {@code ttl:DURATION} ({@link Durations}),
  * {@code presence} and {@code join-leave} (implies presence), e.g.
  * {@code chat:*=history:100,ttl:10m,presence,join-leave}.
  */
@@ -75,7 +75,7 @@ public final class ChannelRules {
                 if (o.startsWith("history:")) {
                     history = Integer.parseInt(o.substring(8));
                 } else if (o.startsWith("ttl:")) {
-                    ttl = parseDuration(o.substring(4));
+                    ttl = Durations.parse(o.substring(4));
                 } else if (o.equals("presence")) {
                     presence = true;
                 } else if (o.equals("join-leave")) {
@@ -95,26 +95,6 @@ public final class ChannelRules {
             return new Rule(pattern, new ChannelOptions(history, ttl, presence, joinLeave));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("channel options '" + spec + "': " + e.getMessage());
-        }
-    }
-
-    /** {@code 500ms}, {@code 90s}, {@code 5m}, {@code 2h}, {@code 1d}. */
-    public static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            long n = Long.parseLong(t.substring(0, t.length() - 1));
-            return switch (t.charAt(t.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'd' -> Duration.ofDays(n);
-                default -> throw new IllegalArgumentException("bad duration '" + text + "' (e.g. 90s, 5m, 2h)");
-            };
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("bad duration '" + text + "' (e.g. 90s, 5m, 2h)");
         }
     }
 

@@ -32,4 +32,14 @@ class ChannelRulesTest {
         assertThatThrownBy(() -> ChannelRules.parse(List.of("bad name=presence"))).hasMessageContaining("bad pattern");
         assertThatThrownBy(() -> ChannelRules.parse(List.of("a=ttl:5x"))).hasMessageContaining("bad duration");
     }
+
+    @Test
+    void durationsTakeUnitsOrIso8601() {
+        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Durations.parse(" 90S ")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(Durations.parse("1d")).isEqualTo(Duration.ofDays(1));
+        assertThat(Durations.parse("PT1M")).isEqualTo(Duration.ofMinutes(1));
+        assertThatThrownBy(() -> Durations.parse("soon")).hasMessageContaining("bad duration 'soon'");
+    }
 }

@@ -276,19 +276,9 @@ final class ServeCommand implements Callable<Integer> {
     static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
             try {
-                if (v.endsWith("ms")) {
-                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-                }
-                if (v.endsWith("s")) {
-                    return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-                }
-                if (v.endsWith("m")) {
-                    return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
-                }
-                return Duration.parse(value.trim());
-            } catch (RuntimeException e) {
+                return io.reactivehub.core.Durations.parse(value);
+            } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(
                         "'" + value + "' is not a duration: use e.g. 500ms, 5s or 1m");
             }
