@@ -107,6 +107,8 @@ public final class RedisBroker implements Broker {
     private final AtomicBoolean unavailableLogged = new AtomicBoolean();
     private volatile @Nullable Delivery delivery;
     private volatile @Nullable Disposable refresher;
+    private final AtomicBoolean disposing = new AtomicBoolean();
+    /** Set once presence is cleared on shutdown: commands are refused from then on. */
     private volatile boolean disposed;
 
     private RedisBroker(List<RedisURI> uris, Options options) {
@@ -143,7 +145,7 @@ public final class RedisBroker implements Broker {
                     @Override
                     public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection,
                                                  SocketAddress address) {
-                        if (connection instanceof StatefulRedisPubSubConnection<?, ?> && connection != pubsubHandler()
+                        if (connection instanceof StatefulRedisPubSubConnection<?, ?> && connection != RedisBroker.this.pubsub
                                 && !opened.add(connection)) {
                             resubscribe(key -> servedBy(key, address));
                         }
@@ -173,7 +175,7 @@ public final class RedisBroker implements Broker {
                     @Override
                     public void onRedisConnected(io.lettuce.core.RedisChannelHandler<?, ?> connection,
                                                  SocketAddress address) {
-                        if (connection == pubsubHandler()) {
+                        if (connection == RedisBroker.this.pubsub) {
                             resubscribe(key -> true);
                         }
                     }
@@ -235,10 +237,6 @@ public final class RedisBroker implements Broker {
         return cluster;
     }
 
-    private Object pubsubHandler() {
-        return pubsub;
-    }
-
     @Override
     public void start(Delivery delivery) {
         this.delivery = delivery;
@@ -269,7 +267,7 @@ public final class RedisBroker implements Broker {
                 publishCommand,
                 ascii(tag)
         };
-        return this.<List<Object>>eval(RedisScripts.PUBLISH, keys, args).map(reply -> {
+        return this.<List<Object>>eval(RedisScripts.PUBLISH, ScriptOutputType.MULTI, keys, args).map(reply -> {
             long offset = (Long) reply.get(0);
             String epoch = text(reply.get(1));
             long receivers = (Long) reply.get(2);
@@ -297,47 +295,41 @@ public final class RedisBroker implements Broker {
     }
 
     private CompletionStage<Void> sendSubscribe(String key) {
-        try {
-            if (cluster) {
-                StatefulRedisClusterPubSubConnection<String, byte[]> c =
-                        (StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub;
-                RedisClusterNode node = c.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
-                if (node == null) {
-                    return CompletableFuture.failedFuture(new RedisException("no master for slot of " + key));
-                }
-                return c.getConnectionAsync(node.getNodeId())
-                        .thenCompose(nodeConnection -> nodeConnection.async().ssubscribe(key));
-            }
-            return pubsub.async().subscribe(key);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return subscription(key, true);
     }
 
     @Override
     public void unsubscribe(ChannelName channel) {
         String key = tag(channel);
         subscriptions.remove(key);
-        CompletionStage<Void> done;
-        try {
-            if (cluster) {
-                StatefulRedisClusterPubSubConnection<String, byte[]> c =
-                        (StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub;
-                RedisClusterNode node = c.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
-                done = node == null ? CompletableFuture.completedFuture(null)
-                        : c.getConnectionAsync(node.getNodeId())
-                                .thenCompose(nodeConnection -> nodeConnection.async().sunsubscribe(key));
-            } else {
-                done = pubsub.async().unsubscribe(key);
-            }
-        } catch (RuntimeException e) {
-            done = CompletableFuture.failedFuture(e);
-        }
-        done.whenComplete((ok, e) -> {
+        subscription(key, false).whenComplete((ok, e) -> {
             if (e != null) {
                 log.debug("unsubscribe from {} failed (the reconnect drops it anyway): {}", key, e.toString());
             }
         });
+    }
+
+    /**
+     * (Un)subscribes a pub/sub channel: SUBSCRIBE on the standalone connection, or SSUBSCRIBE on the
+     * pub/sub connection of the cluster master that owns the channel's slot.
+     */
+    @SuppressWarnings("unchecked")
+    private CompletionStage<Void> subscription(String key, boolean subscribe) {
+        try {
+            if (!cluster) {
+                return subscribe ? pubsub.async().subscribe(key) : pubsub.async().unsubscribe(key);
+            }
+            StatefulRedisClusterPubSubConnection<String, byte[]> c = (StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub;
+            RedisClusterNode node = c.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
+            if (node == null) {
+                return subscribe ? CompletableFuture.failedFuture(new RedisException("no master for slot of " + key))
+                        : CompletableFuture.completedFuture(null);
+            }
+            return c.getConnectionAsync(node.getNodeId()).thenCompose(nodeConnection -> subscribe
+                    ? nodeConnection.async().ssubscribe(key) : nodeConnection.async().sunsubscribe(key));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**
@@ -446,7 +438,7 @@ public final class RedisBroker implements Broker {
                 ascii(newEpoch()),
                 ascii(Math.max(META_TTL_SECONDS, channelOptions.historyTtl().toSeconds()))
         };
-        return this.<List<Object>>eval(RedisScripts.HISTORY, keys, args).map(reply -> {
+        return this.<List<Object>>eval(RedisScripts.HISTORY, ScriptOutputType.MULTI, keys, args).map(reply -> {
             long top = (Long) reply.get(0);
             String epoch = text(reply.get(1));
             @SuppressWarnings("unchecked")
@@ -510,7 +502,7 @@ public final class RedisBroker implements Broker {
                 publishCommand,
                 ascii(tag)
         };
-        return eval(script, keys, args);
+        return eval(script, ScriptOutputType.INTEGER, keys, args);
     }
 
     @Override
@@ -518,7 +510,7 @@ public final class RedisBroker implements Broker {
         String tag = tag(channel);
         String[] keys = {tag + ":p", tag + ":z"};
         byte[][] args = {ascii(System.currentTimeMillis())};
-        return this.<List<Object>>eval(RedisScripts.PRESENCE, keys, args).map(flat -> {
+        return this.<List<Object>>eval(RedisScripts.PRESENCE, ScriptOutputType.MULTI, keys, args).map(flat -> {
             List<ClientInfo> clients = new ArrayList<>(flat.size() / 2);
             for (int i = 0; i + 1 < flat.size(); i += 2) {
                 clients.add(new ClientInfo(text(flat.get(i)), decodeUser((byte[]) flat.get(i + 1))));
@@ -547,13 +539,11 @@ public final class RedisBroker implements Broker {
     // Scripts
 
     /** Runs a script by its SHA, loading it (EVAL) when Redis does not know it (first use, or after a restart). */
-    private <T> Mono<T> eval(String script, String[] keys, byte[][] args) {
+    private <T> Mono<T> eval(String script, ScriptOutputType type, String[] keys, byte[][] args) {
         if (disposed) {
             return Mono.error(new HubException(ErrorCode.HUB_CLOSED, "hub is closed"));
         }
         String sha = shas.computeIfAbsent(script, RedisBroker::sha1);
-        ScriptOutputType type = script == RedisScripts.JOIN || script == RedisScripts.LEAVE
-                ? ScriptOutputType.INTEGER : ScriptOutputType.MULTI;
         return Mono.fromCompletionStage(() -> scripts.<T>evalsha(sha, type, keys, args))
                 .onErrorResume(RedisNoScriptException.class,
                         e -> Mono.fromCompletionStage(() -> scripts.<T>eval(script, type, keys, args)))
@@ -612,10 +602,9 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void dispose() {
-        if (disposed) {
+        if (!disposing.compareAndSet(false, true)) {
             return;
         }
-        disposed = true;
         Disposable r = refresher;
         if (r != null) {
             r.dispose();
@@ -623,15 +612,13 @@ public final class RedisBroker implements Broker {
         // Leave presence on the way out, so a clean shutdown does not wait for the TTL.
         List<Mono<Long>> leaving = new ArrayList<>();
         localPresence.forEach((channel, clients) -> clients.values().forEach(info ->
-                leaving.add(Mono.fromCompletionStage(() -> scripts.<Long>eval(RedisScripts.LEAVE,
-                        ScriptOutputType.INTEGER, new String[] {tag(channel) + ":p", tag(channel) + ":z"},
-                        info.client().getBytes(StandardCharsets.UTF_8), encodeUser(info.user()), ascii(0), ascii(1),
-                        new byte[] {'0'}, publishCommand, ascii(tag(channel)))).onErrorResume(e -> Mono.empty()))));
+                leaving.add(presenceScript(RedisScripts.LEAVE, channel, info, false).onErrorResume(e -> Mono.empty()))));
         try {
             Mono.when(leaving).block(Duration.ofSeconds(2));
         } catch (RuntimeException e) {
             log.debug("presence not cleared on shutdown: {}", e.toString());
         }
+        disposed = true;
         localPresence.clear();
         pubsub.closeAsync();
         commandConnection.closeAsync();
