@@ -127,11 +127,6 @@ public final class LocalBroker implements Broker {
         }
     }
 
-    /** Streams (channels with subscribers or history) held now; for tests and metrics. */
-    int streamCount() {
-        return streams.size();
-    }
-
     @Override
     public void dispose() {
         Disposable s = sweeper;

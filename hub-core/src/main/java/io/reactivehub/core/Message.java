@@ -69,11 +69,6 @@ public final class Message {
         return new Message(channel, null, true);
     }
 
-    /** Whether this is a published message (not a presence event or an interruption signal). */
-    boolean isPublished() {
-        return event == null && !interruption;
-    }
-
     boolean isInterruption() {
         return interruption;
     }

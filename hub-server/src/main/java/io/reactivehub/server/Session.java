@@ -214,25 +214,27 @@ abstract class Session {
 
     /** Subscribes this session's queue to a channel; false if already subscribed. */
     protected final boolean subscribe(ChannelName channel) {
-        ConnectionWriter w = writer;
-        Codec codec = this.codec;
-        if (w == null || codec == null || subscriptions.containsKey(channel)) {
+        if (writer == null || codec == null || subscriptions.containsKey(channel)) {
             return false;
         }
-        Disposable attached = hub.attach(channel, message -> w.offer(WireBuffers.share(message.encoded(codec))));
-        Disposable previous = subscriptions.putIfAbsent(channel, attached);
-        if (previous != null) {
+        Disposable attached = hub.attach(channel, new Deliveries());
+        if (subscriptions.putIfAbsent(channel, attached) != null) {
             attached.dispose();
             return false;
         }
         metrics.subscriptions.incrementAndGet();
+        attached(channel);
+        return true;
+    }
+
+    /** A subscription is in place: enter presence, or undo it if the connection closed meanwhile. */
+    private void attached(ChannelName channel) {
         joined(channel);
         Connection c = connection;
         if (closing.get() || released.get() || c == null || c.isDisposed()) {
             // Closed while subscribing: undo, so nothing stays attached to a dead connection.
             unsubscribe(channel);
         }
-        return true;
     }
 
     /**
@@ -250,11 +252,7 @@ abstract class Session {
                 .doOnNext(attached -> {
                     // False (and disposed) if unsubscribed or closed while attaching.
                     if (slot.replace(attached)) {
-                        joined(channel);
-                        Connection c = connection;
-                        if (closing.get() || released.get() || c == null || c.isDisposed()) {
-                            unsubscribe(channel);
-                        }
+                        attached(channel);
                     }
                 })
                 .doOnError(e -> {

@@ -8,34 +8,27 @@ import org.junit.jupiter.api.Test;
 
 /** SIGTERM on the real server process: what is queued is delivered, then 1001, then exit 0. */
 class ShutdownIT {
-    private Process server;
-    private ServerProcess started;
+    private ServerProcess server;
 
     @AfterEach
-    void kill() {
+    void kill() throws InterruptedException {
         if (server != null) {
-            server.destroyForcibly();
+            server.kill();
         }
-    }
-
-    private int startServer() throws Exception {
-        started = ServerProcess.start("--shutdown-grace", "20s");
-        server = started.process;
-        return started.port;
     }
 
     @Test
     void sigtermDeliversWhatIsQueuedClosesWith1001AndExitsZero() throws Exception {
-        int port = startServer();
+        server = ServerProcess.start("--shutdown-grace", "20s");
         try {
-            sigtermAfterTraffic(port);
+            sigtermAfterTraffic(server.port, server.process);
         } catch (AssertionError | java.io.IOException e) {
-            server.waitFor(60, TimeUnit.SECONDS);
-            throw new AssertionError(e.getMessage() + "\n--- server output ---\n" + started.output(), e);
+            server.process.waitFor(60, TimeUnit.SECONDS);
+            throw new AssertionError(e.getMessage() + "\n--- server output ---\n" + server.output(), e);
         }
     }
 
-    private void sigtermAfterTraffic(int port) throws Exception {
+    private static void sigtermAfterTraffic(int port, Process server) throws Exception {
         try (WsTestClient hub = WsTestClient.connect(port, "/hub"); WsTestClient raw = WsTestClient.connect(port, "/ws/news")) {
             hub.sendText("{\"id\":1,\"op\":\"subscribe\",\"channel\":\"news\"}");
             assertThat(hub.readText()).matches("\\{\"id\":1,\"ok\":true,\"offset\":0,\"epoch\":\"[0-9a-z]+\"\\}");
