@@ -23,22 +23,13 @@ out=$root/hub-bench/results/$(date +%Y%m%d-%H%M%S)-$preset
 mkdir -p "$out"
 (cd "$root/hub-bench/peers/node-ws" && npm ci --no-audit --no-fund --silent)
 
+source "$root/hub-bench/lib.sh"
 server_pid=
 stop_server() {
-  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_pid "$server_pid"
   server_pid=
 }
 trap stop_server EXIT
-
-wait_for_port() {
-  for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "server on port $1 did not start" >&2; exit 1
-}
 
 run() { # name port url-path command...
   local name=$1 port=$2 path=$3; shift 3

@@ -22,22 +22,12 @@ out=$root/hub-bench/results/$(date +%Y%m%d-%H%M%S)-cross-$preset
 mkdir -p "$out"
 read -r -a hub_flags <<< "${HUB_FLAGS---queue-max-messages 16384 --queue-max-bytes 16777216}"
 
+source "$root/hub-bench/lib.sh"
 pids=()
 stop_all() {
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
-  done
-  pids=()
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
 }
 trap stop_all EXIT
-
-wait_for_port() {
-  for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listening on port $1" >&2; exit 1
-}
 
 redis_port=$(( 20000 + RANDOM % 20000 ))
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no > "$out/redis.log" 2>&1 &
@@ -60,11 +50,8 @@ load() { # name sub-port pub-port server-pid
 
 node 18081; local_pid=$last_pid
 load local 18081 18081 "$local_pid"
-stop_all
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no > "$out/redis.log" 2>&1 &
-pids+=($!)
-wait_for_port "$redis_port"
-node 18081 --redis "redis://127.0.0.1:$redis_port"; a_pid=$last_pid
+stop_pid "$local_pid"
+node 18081 --redis "redis://127.0.0.1:$redis_port"
 node 18082 --redis "redis://127.0.0.1:$redis_port"; b_pid=$last_pid
 load redis1 18082 18082 "$b_pid"
 load cross 18082 18081 "$b_pid"
