@@ -1,5 +1,9 @@
 package io.reactivehub.core;
 
+import io.reactivehub.core.internal.LocalHub;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -11,18 +15,20 @@ import reactor.core.publisher.Mono;
  * concurrent publishers into one channel are serialized by a queue that the first of them drains,
  * so no message is lost to contention and no thread spins.
  *
- * <p><b>Ordering.</b> Each channel numbers its messages 1, 2, 3, ... ({@link Message#offset()});
- * every subscriber sees a channel's messages in that order, and messages from one publishing
- * thread in the order it published them.
+ * <p><b>Ordering.</b> The broker numbers each channel's messages 1, 2, 3, ... within an epoch
+ * ({@link Message#offset()}, {@link Message#epoch()}); every subscriber sees a channel's messages
+ * in that order, and messages from one publishing thread in the order it published them.
  *
- * <p><b>Slow subscribers.</b> Each subscriber has its own bounded {@link DeliveryQueue}; one slow
- * subscriber never delays the publisher or any other subscriber. On overflow its
- * {@link SlowConsumerPolicy} applies: {@code DISCONNECT} ends it with {@link SlowConsumerException},
- * {@code DROP_OLDEST} drops (and counts) its oldest waiting messages.
+ * <p><b>Slow subscribers.</b> Each subscriber has its own bounded queue; one slow subscriber never
+ * delays the publisher or any other subscriber. On overflow its {@link SlowConsumerPolicy}
+ * applies: {@code DISCONNECT} ends it with {@link SlowConsumerException}, {@code DROP_OLDEST}
+ * drops (and counts) its oldest waiting messages.
  *
- * <p><b>Channels</b> exist while they have subscribers: created by the first subscribe, removed when
- * the last subscriber leaves. Publishing to a channel nobody subscribes to delivers nothing and
- * allocates nothing; offsets restart when a channel is created again.
+ * <p><b>Channels</b> exist on a node while they have local subscribers: created by the first
+ * subscribe, removed when the last subscriber leaves. Publishing to a channel nobody subscribes to
+ * and that keeps no history delivers and keeps nothing. The numbering lives in the broker: the
+ * in-process broker keeps it while the channel has subscribers or history (a new numbering gets a
+ * new epoch), Redis keeps it a day after the last publish.
  */
 public interface Hub extends Disposable {
 
@@ -75,17 +81,17 @@ public interface Hub extends Disposable {
      *     with {@link HubException} ({@link ErrorCode#UNAVAILABLE} when the broker is unreachable)
      */
     Mono<Disposable> attach(ChannelName channel, ChannelListener listener,
-                            @org.jspecify.annotations.Nullable StreamPosition recover);
+                            @Nullable StreamPosition recover);
 
     /**
      * The channel's history: with {@code since}, the messages after that offset, else the latest;
      * at most {@code limit} (and at most the channel's history size), oldest first.
      * Errors with {@link ErrorCode#NOT_ENABLED} for a channel that keeps no history.
      */
-    Mono<HistoryResult> history(ChannelName channel, @org.jspecify.annotations.Nullable Long since, int limit);
+    Mono<HistoryResult> history(ChannelName channel, @Nullable Long since, int limit);
 
     /** Who is subscribed to the channel, on every node; {@link ErrorCode#NOT_ENABLED} without presence. */
-    Mono<java.util.List<ClientInfo>> presence(ChannelName channel);
+    Mono<List<ClientInfo>> presence(ChannelName channel);
 
     /** Enters a client into the channel's presence (nothing for channels without presence). */
     Mono<Void> join(ChannelName channel, ClientInfo client);
@@ -99,18 +105,19 @@ public interface Hub extends Disposable {
     /**
      * Publishes UTF-8 text. Lazy like every Mono: nothing is published until it is subscribed.
      *
-     * @return completes with how many local subscribers the message was handed to; errors with
-     *     {@link HubException} for a bad channel name or a disposed hub
+     * @return completes with the message's {@link PublishResult}; errors with {@link HubException}
+     *     for a bad channel name or a disposed hub
      */
     default Mono<PublishResult> publish(String channel, String text) {
         return Mono.defer(() -> publish(ChannelName.of(channel),
-                text.getBytes(java.nio.charset.StandardCharsets.UTF_8), PayloadType.TEXT));
+                text.getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
     }
 
     /**
      * Publishes a payload of the given type. The array is handed over: do not modify it afterwards.
-     * Completes once the message has been put into every subscriber's queue (not once written to
-     * sockets).
+     * With the in-process broker, completes once the message has been put into every local
+     * subscriber's queue (not once written to sockets); with Redis, once Redis has numbered, kept
+     * and published it.
      */
     Mono<PublishResult> publish(ChannelName channel, byte[] payload, PayloadType type);
 

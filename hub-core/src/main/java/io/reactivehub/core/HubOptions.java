@@ -1,15 +1,18 @@
 package io.reactivehub.core;
 
+import io.reactivehub.core.broker.Broker;
+import io.reactivehub.core.broker.LocalBroker;
 import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Hub-wide options.
+ * Hub-wide options. Immutable.
  *
  * @param queueLimits  default bounds and policy of each subscriber's queue ({@link QueueLimits#DEFAULT})
  * @param channelRules history and presence options by channel pattern ({@link ChannelRules#NONE})
- * @param broker       makes the broker the hub runs on (one per hub: {@link LocalBroker#new} for a
- *                     single node, {@code RedisBroker} to share channels between nodes)
+ * @param broker       makes the broker the hub runs on, once per hub ({@link LocalBroker} by default:
+ *                     a single node; {@code RedisBroker} shares channels and presence between nodes);
+ *                     the broker supplies its presence manager ({@link Broker#presenceManager()})
  */
 public record HubOptions(QueueLimits queueLimits, ChannelRules channelRules, Supplier<? extends Broker> broker) {
     public static final HubOptions DEFAULT = new HubOptions(QueueLimits.DEFAULT);
@@ -20,7 +23,7 @@ public record HubOptions(QueueLimits queueLimits, ChannelRules channelRules, Sup
         Objects.requireNonNull(broker, "broker");
     }
 
-    /** In-process broker, no history or presence. */
+    /** In-process broker and presence, no history or presence on any channel. */
     public HubOptions(QueueLimits queueLimits) {
         this(queueLimits, ChannelRules.NONE, LocalBroker::new);
     }
@@ -29,7 +32,7 @@ public record HubOptions(QueueLimits queueLimits, ChannelRules channelRules, Sup
         return new HubOptions(queueLimits, rules, broker);
     }
 
-    public HubOptions withBroker(Supplier<? extends Broker> broker) {
-        return new HubOptions(queueLimits, channelRules, broker);
+    public HubOptions withBroker(Supplier<? extends Broker> newBroker) {
+        return new HubOptions(queueLimits, channelRules, newBroker);
     }
 }

@@ -22,9 +22,6 @@ public final class Message {
     private final byte[] payload;
     private final PayloadType type;
     private final String epoch;
-    private final @org.jspecify.annotations.Nullable PresenceEvent event;
-    /** A signal, not a message: this node lost messages of the channel. */
-    private final boolean interruption;
     // Pairs [codec, buffer, codec, buffer, ...]; copy-on-write, few codecs exist.
     private volatile Object[] encoded = NONE;
 
@@ -45,37 +42,6 @@ public final class Message {
         this.epoch = Objects.requireNonNull(epoch, "epoch");
         this.payload = Objects.requireNonNull(payload, "payload");
         this.type = Objects.requireNonNull(type, "type");
-        this.event = null;
-        this.interruption = false;
-    }
-
-    private Message(ChannelName channel, @org.jspecify.annotations.Nullable PresenceEvent event, boolean interruption) {
-        this.channel = Objects.requireNonNull(channel, "channel");
-        this.offset = 0;
-        this.epoch = "";
-        this.payload = new byte[0];
-        this.type = PayloadType.JSON;
-        this.event = event;
-        this.interruption = interruption;
-    }
-
-    /** A join or leave travelling through a channel like a message; it has no offset and is never kept. */
-    static Message presence(ChannelName channel, PresenceEvent event) {
-        return new Message(channel, Objects.requireNonNull(event, "event"), false);
-    }
-
-    /** The signal that this node lost messages of the channel. */
-    static Message interruption(ChannelName channel) {
-        return new Message(channel, null, true);
-    }
-
-    boolean isInterruption() {
-        return interruption;
-    }
-
-    /** The presence event this carries instead of a payload, or null for a published message. */
-    public @org.jspecify.annotations.Nullable PresenceEvent event() {
-        return event;
     }
 
     /** The epoch of the channel's numbering this offset belongs to ("" where unknown). */
@@ -113,8 +79,9 @@ public final class Message {
 
     /**
      * The message's wire form in {@code codec}, encoded on first use and shared afterwards. The
-     * buffer is never released by its users: write {@code retainedDuplicate()} of it. Its memory is
-     * reclaimed by the garbage collector together with the message.
+     * buffer is never released by its users: each write takes a view of its own
+     * ({@link io.reactivehub.core.codec.WireBuffers#share}). Its memory is reclaimed by the garbage
+     * collector together with the message.
      */
     public ByteBuf encoded(Codec codec) {
         Object[] pairs = encoded;

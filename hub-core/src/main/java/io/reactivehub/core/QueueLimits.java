@@ -3,7 +3,7 @@ package io.reactivehub.core;
 import java.util.Objects;
 
 /**
- * Bounds of one subscriber's {@link DeliveryQueue} and what happens past them.
+ * Bounds of one subscriber's queue and what happens past them.
  *
  * @param maxMessages most messages waiting for the subscriber ({@value #DEFAULT_MAX_MESSAGES} by default)
  * @param maxBytes    most payload bytes waiting ({@value #DEFAULT_MAX_BYTES} by default)

@@ -1,7 +1,7 @@
 package io.reactivehub.core;
 
 /**
- * What a subscriber's {@link DeliveryQueue} does when it is full (too many messages or too many
+ * What a subscriber's queue does when it is full (too many messages or too many
  * bytes waiting). Either way the publisher and every other subscriber carry on undelayed.
  */
 public enum SlowConsumerPolicy {

@@ -2,7 +2,7 @@ package io.reactivehub.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
 import io.reactivehub.core.ChannelName;
-import io.reactivehub.core.DeliveryQueue;
+import io.reactivehub.core.internal.DeliveryQueue;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.QueueLimits;

@@ -4,12 +4,13 @@ package io.reactivehub.core.redis;
  * The Lua scripts that make each broker operation atomic in Redis. Every key of one channel shares
  * the hash tag {@code {channel}}, so a script touches one slot and runs unchanged on Redis Cluster.
  *
- * <p>Keys of channel {@code c}: {@code hub:{c}:m} (hash: {@code e} epoch, {@code o} last offset),
- * {@code hub:{c}:h} (stream: the history, entry id {@code 0-<offset>}), {@code hub:{c}:p} (hash:
+ * <p>Keys of channel {@code c} ({@link RedisWire} names them): {@code hub:{c}:m} (hash: {@code e}
+ * epoch, {@code o} last offset), {@code hub:{c}:h} (stream: the history, entry id
+ * {@code 0-<offset>}, fields {@code p} payload and {@code t} type code), {@code hub:{c}:p} (hash:
  * client id → user) and {@code hub:{c}:z} (sorted set: client id by expiry time, ms). Pub/sub
  * channel: {@code hub:{c}}; a message on it is {@code <type><offset>:<epoch>:<payload>} (type
- * {@code 0} text, {@code 1} binary, {@code 2} JSON), a join {@code j<client>\0<user>}, a leave
- * {@code l<client>\0<user>}.
+ * {@code 0} text, {@code 1} binary, {@code 2} JSON); joins and leaves are published by
+ * {@link #ANNOUNCE}.
  */
 final class RedisScripts {
     private RedisScripts() {
@@ -61,29 +62,28 @@ final class RedisScripts {
             return {top, epoch, entries}
             """;
 
-    /**
-     * KEYS presence hash, presence zset; ARGV client, user, expires at (ms), ttl (s), announce
-     * ('1'/'0'), PUBLISH or SPUBLISH, pub/sub channel.
-     */
+    /** KEYS presence hash, presence zset; ARGV client, user, expires at (ms), ttl (s). Adds or refreshes. */
     static final String JOIN = """
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
             redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
             redis.call('EXPIRE', KEYS[1], ARGV[4])
             redis.call('EXPIRE', KEYS[2], ARGV[4])
-            if ARGV[5] == '1' then
-              redis.call(ARGV[6], ARGV[7], 'j' .. ARGV[1] .. '\\0' .. ARGV[2])
-            end
             return 1
             """;
 
-    /** As {@link #JOIN}; announces only if the client was there. */
+    /** KEYS presence hash, presence zset; ARGV client. Returns 1 if the client was there. */
     static final String LEAVE = """
             local removed = redis.call('HDEL', KEYS[1], ARGV[1])
             redis.call('ZREM', KEYS[2], ARGV[1])
-            if removed == 1 and ARGV[5] == '1' then
-              redis.call(ARGV[6], ARGV[7], 'l' .. ARGV[1] .. '\\0' .. ARGV[2])
-            end
             return removed
+            """;
+
+    /**
+     * KEYS any key of the channel (routes the call to the channel's slot); ARGV PUBLISH or
+     * SPUBLISH, pub/sub channel, body. Returns the number of receivers.
+     */
+    static final String ANNOUNCE = """
+            return redis.call(ARGV[1], ARGV[2], ARGV[3])
             """;
 
     /** KEYS presence hash, presence zset; ARGV now (ms). Drops expired entries, returns the rest (HGETALL). */

@@ -117,7 +117,7 @@ class RedisFaultsIT {
         // A node that enters a client with a 1 s TTL and then stops refreshing, as a killed process would.
         RedisBroker dying = RedisBroker.connect(RedisBroker.parseUris(redis.uri()),
                 new RedisBroker.Options(Duration.ofSeconds(2), Duration.ofSeconds(1)));
-        dying.join(ch, new ClientInfo("gone-1", "ghost"), RULES.optionsFor(ch)).block(TIMEOUT);
+        dying.presenceManager().add(ch, new ClientInfo("gone-1", "ghost")).block(TIMEOUT);
         a.join(ch, new ClientInfo("here-1", "alice")).block(TIMEOUT);
         assertThat(a.presence(ch).block(TIMEOUT)).extracting(ClientInfo::client).containsExactlyInAnyOrder("gone-1", "here-1");
         // Never started, so it never refreshes: its entry expires; the live node's stays.

@@ -1,4 +1,8 @@
-package io.reactivehub.core;
+package io.reactivehub.core.internal;
+
+import io.reactivehub.core.QueueLimits;
+import io.reactivehub.core.SlowConsumerException;
+import io.reactivehub.core.SlowConsumerPolicy;
 
 import java.util.Objects;
 import java.util.Queue;

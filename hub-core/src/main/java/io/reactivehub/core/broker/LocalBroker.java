@@ -1,12 +1,19 @@
-package io.reactivehub.core;
+package io.reactivehub.core.broker;
 
+import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ChannelOptions;
+import io.reactivehub.core.HistoryResult;
+import io.reactivehub.core.Message;
+import io.reactivehub.core.PayloadType;
+import io.reactivehub.core.PresenceEvent;
+import io.reactivehub.core.PublishResult;
+import io.reactivehub.core.StreamPosition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -27,14 +34,12 @@ import reactor.util.concurrent.Queues;
  */
 public final class LocalBroker implements Broker {
     private final ConcurrentHashMap<ChannelName, Stream> streams = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ChannelName, ConcurrentHashMap<String, ClientInfo>> presence =
-            new ConcurrentHashMap<>();
-    private volatile @Nullable Delivery delivery;
+    private volatile @Nullable BrokerListener listener;
     private volatile @Nullable Disposable sweeper;
 
     @Override
-    public void start(Delivery delivery) {
-        this.delivery = delivery;
+    public void start(BrokerListener listener) {
+        this.listener = listener;
         this.sweeper = Schedulers.parallel().schedulePeriodically(this::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -47,7 +52,7 @@ public final class LocalBroker implements Broker {
             if (stream == null) {
                 sink.success(PublishResult.NO_SUBSCRIBERS);
             } else {
-                stream.publish(new Pending(payload, type, options, sink, null));
+                stream.publish(new Publication(payload, type, options, sink));
             }
         });
     }
@@ -76,42 +81,13 @@ public final class LocalBroker implements Broker {
     }
 
     @Override
-    public Mono<Void> join(ChannelName channel, ClientInfo client, ChannelOptions options) {
+    public Mono<Void> announce(ChannelName channel, PresenceEvent event) {
         return Mono.fromRunnable(() -> {
-            presence.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(client.client(), client);
-            announce(channel, new PresenceEvent(true, client), options);
-        });
-    }
-
-    @Override
-    public Mono<Void> leave(ChannelName channel, ClientInfo client, ChannelOptions options) {
-        return Mono.fromRunnable(() -> {
-            ClientInfo[] removed = new ClientInfo[1];
-            presence.computeIfPresent(channel, (c, clients) -> {
-                removed[0] = clients.remove(client.client());
-                return clients.isEmpty() ? null : clients;
-            });
-            if (removed[0] != null) {
-                announce(channel, new PresenceEvent(false, client), options);
-            }
-        });
-    }
-
-    private void announce(ChannelName channel, PresenceEvent event, ChannelOptions options) {
-        if (options.joinLeave()) {
             Stream stream = streams.get(channel);
             if (stream != null) {
                 // Through the stream's queue: events and messages reach the hub one at a time.
-                stream.publish(new Pending(null, null, options, null, event));
+                stream.publish(new Announcement(event));
             }
-        }
-    }
-
-    @Override
-    public Mono<List<ClientInfo>> presence(ChannelName channel) {
-        return Mono.fromSupplier(() -> {
-            ConcurrentHashMap<String, ClientInfo> clients = presence.get(channel);
-            return clients == null ? List.of() : List.copyOf(clients.values());
         });
     }
 
@@ -134,7 +110,6 @@ public final class LocalBroker implements Broker {
             s.dispose();
         }
         streams.clear();
-        presence.clear();
     }
 
     @Override
@@ -143,12 +118,15 @@ public final class LocalBroker implements Broker {
         return s != null && s.isDisposed();
     }
 
-    static String newEpoch() {
-        return Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+    /** What waits in a stream's queue: a message to number and deliver, or a join/leave to pass on. */
+    private sealed interface Pending permits Publication, Announcement {
     }
 
-    private record Pending(byte @Nullable [] payload, @Nullable PayloadType type, ChannelOptions options,
-                           @Nullable MonoSink<PublishResult> result, @Nullable PresenceEvent event) {
+    private record Publication(byte[] payload, PayloadType type, ChannelOptions options,
+                               MonoSink<PublishResult> result) implements Pending {
+    }
+
+    private record Announcement(PresenceEvent event) implements Pending {
     }
 
     /** One channel's numbering, history and emission queue. */
@@ -157,7 +135,7 @@ public final class LocalBroker implements Broker {
                 AtomicIntegerFieldUpdater.newUpdater(Stream.class, "wip");
 
         final ChannelName name;
-        final String epoch = newEpoch();
+        final String epoch = Epochs.next();
         /** Guarded by the streams map entry. */
         boolean subscribed;
         /** Set when removed from the map: what is still queued is not delivered. */
@@ -195,46 +173,52 @@ public final class LocalBroker implements Broker {
         }
 
         private void emit(Pending p) {
-            Delivery d = delivery;
-            if (p.event != null) {
-                if (!removed && d != null) {
-                    d.deliver(Message.presence(name, p.event));
-                }
-                return;
-            }
-            MonoSink<PublishResult> result = p.result;
-            if (removed && d != null && p.options.hasHistory()) {
-                // The sweeper removed this stream (history expired) between the lookup and now: the
-                // message belongs to the channel's next stream, a new epoch.
-                streams.computeIfAbsent(name, Stream::new).publish(p);
-                return;
-            }
-            if (removed || d == null) {
-                // Removed while this publish waited: nobody subscribed and no history, as if published before.
-                if (result != null) {
-                    result.success(PublishResult.NO_SUBSCRIBERS);
-                }
-                return;
-            }
-            ChannelOptions options = p.options;
-            Message message;
-            if (options.hasHistory()) {
-                synchronized (history) {
-                    message = new Message(name, lastOffset + 1, epoch, p.payload, p.type);
-                    lastOffset = message.offset();
-                    history.addLast(message);
-                    expiresAt = System.nanoTime() + options.historyTtl().toNanos();
-                    while (history.size() > options.historySize()) {
-                        history.removeFirst();
+            BrokerListener l = listener;
+            if (p instanceof Announcement a) {
+                if (!removed && l != null) {
+                    PresenceEvent event = a.event();
+                    if (event.joined()) {
+                        l.onJoin(name, event.client());
+                    } else {
+                        l.onLeave(name, event.client());
                     }
                 }
-            } else {
-                message = new Message(name, lastOffset + 1, epoch, p.payload, p.type);
-                lastOffset = message.offset();
+                return;
             }
-            int subscribers = d.deliver(message);
-            if (result != null) {
-                result.success(new PublishResult(subscribers, message.offset(), epoch));
+            Publication pub = (Publication) p;
+            if (removed && l != null && pub.options().hasHistory()) {
+                // The sweeper removed this stream (history expired) between the lookup and now: the
+                // message belongs to the channel's next stream, a new epoch.
+                streams.computeIfAbsent(name, Stream::new).publish(pub);
+                return;
+            }
+            if (removed || l == null) {
+                // Removed while this publish waited: nobody subscribed and no history, as if published before.
+                pub.result().success(PublishResult.NO_SUBSCRIBERS);
+                return;
+            }
+            Message message = number(pub);
+            int subscribers = l.onMessage(message);
+            pub.result().success(new PublishResult(subscribers, message.offset(), epoch));
+        }
+
+        /** Gives the message its offset and, if the channel keeps history, appends it. */
+        private Message number(Publication pub) {
+            ChannelOptions options = pub.options();
+            if (!options.hasHistory()) {
+                Message message = new Message(name, lastOffset + 1, epoch, pub.payload(), pub.type());
+                lastOffset = message.offset();
+                return message;
+            }
+            synchronized (history) {
+                Message message = new Message(name, lastOffset + 1, epoch, pub.payload(), pub.type());
+                lastOffset = message.offset();
+                history.addLast(message);
+                expiresAt = System.nanoTime() + options.historyTtl().toNanos();
+                while (history.size() > options.historySize()) {
+                    history.removeFirst();
+                }
+                return message;
             }
         }
 

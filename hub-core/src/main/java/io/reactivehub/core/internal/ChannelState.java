@@ -1,5 +1,8 @@
-package io.reactivehub.core;
+package io.reactivehub.core.internal;
 
+import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.Message;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -8,18 +11,19 @@ import reactor.core.publisher.Sinks;
 /**
  * One channel with local subscribers: a {@code directBestEffort} multicast sink (subscribers
  * without demand are skipped, never waited for; ours always have demand because their bounded
- * queues sit behind the sink). The broker emits into it one message at a time per channel (its
- * contract), so the sink never answers {@code FAIL_NON_SERIALIZED}.
+ * queues sit behind the sink). It carries {@link Message}s and {@link ChannelEvent}s. The broker
+ * emits into it one item at a time per channel (its contract), so the sink never answers
+ * {@code FAIL_NON_SERIALIZED}.
  */
 final class ChannelState {
     private static final Logger log = LoggerFactory.getLogger(ChannelState.class);
 
     final ChannelName name;
-    final Sinks.Many<Message> sink = Sinks.unsafe().many().multicast().directBestEffort();
+    final Sinks.Many<Object> sink = Sinks.unsafe().many().multicast().directBestEffort();
     /** Guarded by the registry's map entry (ConcurrentHashMap.compute). */
     int subscribers;
     /** Completes when the broker delivers this channel to this node; guarded like subscribers. */
-    @org.jspecify.annotations.Nullable Mono<Void> ready;
+    @Nullable Mono<Void> ready;
     /** The broker could not subscribe (set from the broker's thread). */
     volatile boolean readyFailed;
 
@@ -27,9 +31,9 @@ final class ChannelState {
         this.name = name;
     }
 
-    /** Hands a message (or an event) to every listener; returns how many there were. */
-    int emit(Message message) {
-        Sinks.EmitResult emitted = sink.tryEmitNext(message);
+    /** Hands a message or an event to every listener; returns how many there were. */
+    int emit(Object item) {
+        Sinks.EmitResult emitted = sink.tryEmitNext(item);
         switch (emitted) {
             case OK -> {
                 return sink.currentSubscriberCount();
@@ -39,7 +43,7 @@ final class ChannelState {
             }
             default -> {
                 // FAIL_OVERFLOW / FAIL_NON_SERIALIZED cannot happen by construction; say so loudly if they do.
-                log.error("channel {}: emission of {} failed with {}", name, message, emitted);
+                log.error("channel {}: emission of {} failed with {}", name, item, emitted);
                 return 0;
             }
         }

@@ -1,0 +1,210 @@
+package io.reactivehub.core.internal;
+
+import io.reactivehub.core.ChannelListener;
+import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ChannelOptions;
+import io.reactivehub.core.ClientInfo;
+import io.reactivehub.core.ErrorCode;
+import io.reactivehub.core.HistoryResult;
+import io.reactivehub.core.Hub;
+import io.reactivehub.core.HubException;
+import io.reactivehub.core.HubOptions;
+import io.reactivehub.core.Message;
+import io.reactivehub.core.PayloadType;
+import io.reactivehub.core.PresenceEvent;
+import io.reactivehub.core.PublishResult;
+import io.reactivehub.core.QueueLimits;
+import io.reactivehub.core.StreamPosition;
+import io.reactivehub.core.broker.Broker;
+import io.reactivehub.core.broker.BrokerListener;
+import io.reactivehub.core.broker.PresenceManager;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The hub of one node: a {@link ChannelRegistry} of the channels with local subscribers, a
+ * {@link Broker} that numbers, stores and carries messages (in process, or between nodes), and a
+ * {@link PresenceManager}. Use {@link Hub#create}; this class is not API.
+ */
+public final class LocalHub implements Hub, BrokerListener {
+    private final HubOptions options;
+    private final Broker broker;
+    private final PresenceManager presence;
+    private final ChannelRegistry channels;
+    private volatile boolean disposed;
+
+    public LocalHub(HubOptions options) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.broker = Objects.requireNonNull(options.broker().get(), "broker");
+        this.presence = Objects.requireNonNull(broker.presenceManager(), "presence");
+        this.channels = new ChannelRegistry(broker, this::options);
+        broker.start(this);
+    }
+
+    @Override
+    public Flux<Message> subscribe(ChannelName channel) {
+        return subscribe(channel, options.queueLimits());
+    }
+
+    @Override
+    public Flux<Message> subscribe(ChannelName channel, QueueLimits limits) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(limits, "limits");
+        return Flux.defer(() -> {
+            DeliveryQueue<Message> queue = new DeliveryQueue<>(limits, Message::size, m -> { });
+            Disposable attached = attach(channel, new ChannelListener() {
+                @Override
+                public void onMessage(Message message) {
+                    queue.offer(message);
+                }
+
+                @Override
+                public void onClose() {
+                    queue.complete();
+                }
+            });
+            return queue.doFinally(signal -> attached.dispose());
+        });
+    }
+
+    @Override
+    public Disposable attach(ChannelName channel, ChannelListener listener) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(listener, "listener");
+        return channels.register(channel, listener);
+    }
+
+    @Override
+    public Mono<Disposable> attach(ChannelName channel, ChannelListener listener, @Nullable StreamPosition recover) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(listener, "listener");
+        return Mono.defer(() -> {
+            ChannelOptions channelOptions = options(channel);
+            RecoveryBuffer buffer = new RecoveryBuffer(listener, recover);
+            ChannelRegistry.Attachment attachment = channels.register(channel, buffer);
+            // Registered first, read second: see RecoveryBuffer.
+            int limit = recover == null ? 0 : Math.max(channelOptions.historySize(), 1);
+            return attachment.ready
+                    .then(broker.history(channel, recover == null ? null : recover.offset(), limit, channelOptions))
+                    .map(history -> {
+                        buffer.release(history);
+                        return (Disposable) attachment;
+                    })
+                    .doOnError(e -> attachment.dispose())
+                    .doOnCancel(attachment::dispose);
+        });
+    }
+
+    @Override
+    public Mono<PublishResult> publish(ChannelName channel, byte[] payload, PayloadType type) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(type, "type");
+        return Mono.defer(() -> disposed
+                ? Mono.error(new HubException(ErrorCode.HUB_CLOSED, "hub is closed"))
+                : broker.publish(channel, payload, type, options(channel)));
+    }
+
+    @Override
+    public Mono<HistoryResult> history(ChannelName channel, @Nullable Long since, int limit) {
+        ChannelOptions channelOptions = options(channel);
+        if (!channelOptions.hasHistory()) {
+            return Mono.error(new HubException(ErrorCode.NOT_ENABLED, "channel " + channel + " keeps no history"));
+        }
+        return broker.history(channel, since, Math.min(Math.max(limit, 0), channelOptions.historySize()),
+                channelOptions);
+    }
+
+    @Override
+    public Mono<List<ClientInfo>> presence(ChannelName channel) {
+        if (!options(channel).presence()) {
+            return Mono.error(new HubException(ErrorCode.NOT_ENABLED, "channel " + channel + " has no presence"));
+        }
+        return presence.presence(channel);
+    }
+
+    @Override
+    public Mono<Void> join(ChannelName channel, ClientInfo client) {
+        ChannelOptions channelOptions = options(channel);
+        if (!channelOptions.presence()) {
+            return Mono.empty();
+        }
+        Mono<Void> added = presence.add(channel, client);
+        return channelOptions.joinLeave()
+                ? added.then(Mono.defer(() -> broker.announce(channel, new PresenceEvent(true, client))))
+                : added;
+    }
+
+    @Override
+    public Mono<Void> leave(ChannelName channel, ClientInfo client) {
+        ChannelOptions channelOptions = options(channel);
+        if (!channelOptions.presence()) {
+            return Mono.empty();
+        }
+        Mono<Boolean> removed = presence.remove(channel, client);
+        return channelOptions.joinLeave()
+                ? removed.filter(Boolean::booleanValue)
+                        .flatMap(r -> broker.announce(channel, new PresenceEvent(false, client)))
+                : removed.then();
+    }
+
+    @Override
+    public ChannelOptions options(ChannelName channel) {
+        return options.channelRules().optionsFor(channel);
+    }
+
+    // BrokerListener: the broker hands over, one at a time per channel.
+
+    @Override
+    public int onMessage(Message message) {
+        return channels.emit(message.channel(), message);
+    }
+
+    @Override
+    public void onJoin(ChannelName channel, ClientInfo client) {
+        channels.emit(channel, new ChannelEvent.Presence(new PresenceEvent(true, client)));
+    }
+
+    @Override
+    public void onLeave(ChannelName channel, ClientInfo client) {
+        channels.emit(channel, new ChannelEvent.Presence(new PresenceEvent(false, client)));
+    }
+
+    @Override
+    public void onInterrupted(ChannelName channel) {
+        channels.emit(channel, ChannelEvent.Interrupted.INSTANCE);
+    }
+
+    @Override
+    public int channelCount() {
+        return channels.channelCount();
+    }
+
+    @Override
+    public int subscriberCount(ChannelName channel) {
+        return channels.subscriberCount(channel);
+    }
+
+    @Override
+    public QueueLimits queueLimits() {
+        return options.queueLimits();
+    }
+
+    @Override
+    public void dispose() {
+        disposed = true;
+        channels.close();
+        // Presence first: leaving this node's entries may need the broker's connection.
+        presence.dispose();
+        broker.dispose();
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return disposed;
+    }
+}

@@ -1,0 +1,118 @@
+package io.reactivehub.core.internal;
+
+import io.reactivehub.core.ChannelListener;
+import io.reactivehub.core.HistoryResult;
+import io.reactivehub.core.Message;
+import io.reactivehub.core.PresenceEvent;
+import io.reactivehub.core.StreamPosition;
+import io.reactivehub.core.SubscribeResult;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Stands in front of a listener while its subscription starts: it is registered first and holds
+ * the live messages back; once the history after the client's position is read,
+ * {@link #release} hands the listener the subscribe result, the missed messages, and the held live
+ * ones minus those the history already had; from then on it passes everything straight through.
+ *
+ * <p>Why this has no gap and no duplicate: the listener is registered before the history is read,
+ * so every message is either in what is read or delivered live (or both); a recovered
+ * subscription then drops live messages up to the top offset the history reported. Without a
+ * recovery (or when it fails) nothing is dropped: the client starts from the live stream.
+ *
+ * <p>Thread-safety: {@link #onMessage} runs on the broker's thread, {@link #release} on whichever
+ * thread read the history; both lock this object while messages are held, never after.
+ */
+final class RecoveryBuffer implements ChannelListener {
+    private final ChannelListener target;
+    private final @Nullable StreamPosition recover;
+    private @Nullable List<Message> held = new ArrayList<>();
+    private volatile boolean live;
+    /** After a recovery: live messages up to this offset were in the history already. */
+    private long delivered = -1;
+
+    /**
+     * @param target  the listener the messages are for
+     * @param recover where the client stopped, or null for a plain subscription
+     */
+    RecoveryBuffer(ChannelListener target, @Nullable StreamPosition recover) {
+        this.target = target;
+        this.recover = recover;
+    }
+
+    @Override
+    public void onMessage(Message message) {
+        if ((live || !hold(message)) && message.offset() > delivered) {
+            target.onMessage(message);
+        }
+    }
+
+    @Override
+    public void onPresence(PresenceEvent event) {
+        target.onPresence(event);
+    }
+
+    @Override
+    public void onInterrupted() {
+        target.onInterrupted();
+    }
+
+    @Override
+    public void onClose() {
+        target.onClose();
+    }
+
+    private synchronized boolean hold(Message message) {
+        if (held == null) {
+            return false;
+        }
+        held.add(message);
+        return true;
+    }
+
+    /**
+     * The history is read: tells the listener how the subscription started, then replays what it
+     * missed (if every missed message is there) and what was held. Called once.
+     */
+    synchronized void release(HistoryResult history) {
+        List<Message> pending = held;
+        if (pending == null) {
+            throw new IllegalStateException("released twice");
+        }
+        StreamPosition top = history.top();
+        List<Message> replay = recoverable(history) ? missed(history) : null;
+        target.onSubscribed(new SubscribeResult(top, replay != null));
+        if (replay != null) {
+            delivered = top.offset();
+            replay.forEach(target::onMessage);
+        }
+        for (Message m : pending) {
+            if (m.offset() > delivered) {
+                target.onMessage(m);
+            }
+        }
+        held = null;
+        live = true;
+    }
+
+    /** Same epoch, and the history reaches back to the client's position (or nothing was missed). */
+    private boolean recoverable(HistoryResult history) {
+        StreamPosition top = history.top();
+        if (recover == null || !recover.epoch().equals(top.epoch())) {
+            return false;
+        }
+        long since = recover.offset();
+        if (since == top.offset()) {
+            return true;
+        }
+        List<Message> missed = history.messages();
+        return since < top.offset() && !missed.isEmpty()
+                && missed.get(0).offset() == since + 1
+                && missed.get(missed.size() - 1).offset() == top.offset();
+    }
+
+    private List<Message> missed(HistoryResult history) {
+        return recover != null && recover.offset() == history.top().offset() ? List.of() : history.messages();
+    }
+}
