@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactivehub.core.Hub;
 import io.reactivehub.server.HubServer;
-import io.reactivehub.server.ServerConfig;
+import io.reactivehub.server.config.ServerConfig;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

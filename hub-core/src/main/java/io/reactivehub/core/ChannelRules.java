@@ -113,8 +113,24 @@ public final class ChannelRules {
         return rules;
     }
 
+    /** The rules as {@code --channel-options} takes them, e.g. {@code chat:*=history:100,ttl:10m,presence}. */
     @Override
     public String toString() {
-        return rules.toString();
+        StringBuilder out = new StringBuilder();
+        for (Rule rule : rules) {
+            if (!out.isEmpty()) {
+                out.append("; ");
+            }
+            ChannelOptions o = rule.options();
+            out.append(rule.pattern()).append("=history:").append(o.historySize())
+                    .append(",ttl:").append(Durations.format(o.historyTtl()));
+            if (o.presence()) {
+                out.append(",presence");
+            }
+            if (o.joinLeave()) {
+                out.append(",join-leave");
+            }
+        }
+        return out.isEmpty() ? "none" : out.toString();
     }
 }

@@ -32,6 +32,25 @@ public final class Durations {
         }
     }
 
+    /** The shortest form {@link #parse} reads back: {@code 500ms}, {@code 25s}, {@code 5m}, {@code 2h}, {@code 1d}. */
+    public static String format(Duration duration) {
+        long ms = duration.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        if (s != 0 && s % 86_400 == 0) {
+            return s / 86_400 + "d";
+        }
+        if (s != 0 && s % 3600 == 0) {
+            return s / 3600 + "h";
+        }
+        if (s != 0 && s % 60 == 0) {
+            return s / 60 + "m";
+        }
+        return s + "s";
+    }
+
     private static IllegalArgumentException bad(String text) {
         return new IllegalArgumentException("bad duration '" + text + "' (e.g. 500ms, 90s, 5m, 2h)");
     }

@@ -121,6 +121,15 @@ public interface Hub extends Disposable {
      */
     Mono<PublishResult> publish(ChannelName channel, byte[] payload, PayloadType type);
 
+    /**
+     * Messages handed to local subscribers since the hub started: one per subscriber per message,
+     * whichever node published it.
+     */
+    long deliveries();
+
+    /** Payload bytes of those deliveries. */
+    long deliveredBytes();
+
     /** Channels that have at least one subscriber now. */
     int channelCount();
 

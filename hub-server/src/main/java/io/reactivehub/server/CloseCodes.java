@@ -2,7 +2,8 @@ package io.reactivehub.server;
 
 /**
  * WebSocket close codes the server sends. RFC 6455 codes for protocol faults; 4000-4999 for hub
- * reasons. The README's table lists each with its cause.
+ * reasons. The README's table lists each with its cause. (4004 is not a close code but the code of
+ * a hub-protocol {@code unsubscribed} push: {@code HubJson.RESUBSCRIBE}.)
  */
 public final class CloseCodes {
     /** Orderly close (the client's close echoed, or the server's own). */
@@ -25,13 +26,6 @@ public final class CloseCodes {
     public static final int IDLE_TIMEOUT = 4002;
     /** The connection's token expired and was not refreshed. */
     public static final int TOKEN_EXPIRED = 4003;
-    /**
-     * Not a close code: the code of a hub-protocol {@code unsubscribed} push, sent when this node
-     * lost messages of a channel (its link to Redis broke, or Redis lost the channel's history);
-     * the client subscribes again with {@code recover}.
-     */
-    public static final int RESUBSCRIBE = 4004;
-
     private CloseCodes() {
     }
 }

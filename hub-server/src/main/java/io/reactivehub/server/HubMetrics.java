@@ -1,27 +1,27 @@
 package io.reactivehub.server;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.reactivehub.core.Hub;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import io.reactivehub.core.ErrorCode;
 
 /**
  * The server's meters, exposed in Prometheus text format on {@code GET /metrics}. All names start
- * with {@code hub_}. Counting is per message, never per delivery: a publish adds its subscriber
- * count once. Thread-safe.
+ * with {@code hub_}. Nothing is counted per delivery on the fan-out path: the hub adds each
+ * message's subscriber count once. Thread-safe.
  */
-final class HubMetrics {
+public final class HubMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    final AtomicInteger subscriptions = new AtomicInteger();
+    private final AtomicInteger subscriptions = new AtomicInteger();
     private final Counter messagesIn;
     private final Counter bytesIn;
-    private final Counter deliveries;
-    private final Counter bytesOut;
     private final Counter slowConsumers;
     private final Counter dropped;
     private final Counter idleTimeouts;
@@ -33,8 +33,9 @@ final class HubMetrics {
     private final Counter brokerUnavailable;
     private final Counter resubscribes;
 
-    HubMetrics(Hub hub, Set<Session> sessions) {
-        Gauge.builder("hub_connections_active", sessions, Set::size)
+    /** @param connections the number of open WebSocket connections now */
+    public HubMetrics(Hub hub, IntSupplier connections) {
+        Gauge.builder("hub_connections_active", connections, IntSupplier::getAsInt)
                 .description("Open WebSocket connections").register(registry);
         Gauge.builder("hub_channels", hub, Hub::channelCount)
                 .description("Channels with at least one subscriber").register(registry);
@@ -43,10 +44,12 @@ final class HubMetrics {
         messagesIn = Counter.builder("hub_messages_in").description("Messages published by clients").register(registry);
         bytesIn = Counter.builder("hub_bytes_in").description("Payload bytes published by clients")
                 .register(registry);
-        deliveries = Counter.builder("hub_deliveries")
-                .description("Messages handed to subscriber queues (one per subscriber per message)").register(registry);
-        bytesOut = Counter.builder("hub_bytes_out")
-                .description("Payload bytes handed to subscriber queues").register(registry);
+        // Counted where messages reach this node's subscribers, whichever node published them.
+        FunctionCounter.builder("hub_deliveries", hub, Hub::deliveries)
+                .description("Messages handed to this node's subscriber queues (one per subscriber per message)")
+                .register(registry);
+        FunctionCounter.builder("hub_bytes_out", hub, Hub::deliveredBytes)
+                .description("Payload bytes handed to this node's subscriber queues").register(registry);
         slowConsumers = Counter.builder("hub_slow_consumer_disconnects")
                 .description("Connections closed with 4001 because their queue overflowed").register(registry);
         dropped = Counter.builder("hub_dropped_messages")
@@ -71,36 +74,51 @@ final class HubMetrics {
             rejected(reason, 0);
         }
         publish = Timer.builder("hub_publish_latency")
-                .description("From a client's publish to its message being in every local subscriber's queue")
+                .description("From a client's publish to the broker's confirmation: in every local subscriber's queue "
+                        + "(in-process broker), or numbered, kept and published by Redis")
                 .publishPercentileHistogram()
                 .register(registry);
     }
 
-    void published(int payloadBytes, int subscribers, long startNanos) {
+    /** A client's message was published; {@code startNanos} is when its frame arrived. */
+    public void published(int payloadBytes, long startNanos) {
         messagesIn.increment();
         bytesIn.increment(payloadBytes);
-        deliveries.increment(subscribers);
-        bytesOut.increment((double) payloadBytes * subscribers);
         publish.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
-    void brokerUnavailable() {
+    /** One operation failed with {@code code}: counted where the code has a meter of its own. */
+    public void failed(ErrorCode code) {
+        if (code == ErrorCode.UNAVAILABLE) {
+            brokerUnavailable.increment();
+        }
+    }
+
+    public void subscribed() {
+        subscriptions.incrementAndGet();
+    }
+
+    public void unsubscribed() {
+        subscriptions.decrementAndGet();
+    }
+
+    public void brokerUnavailable() {
         brokerUnavailable.increment();
     }
 
-    void resubscribeRequested() {
+    public void resubscribeRequested() {
         resubscribes.increment();
     }
 
-    void slowConsumer() {
+    public void slowConsumer() {
         slowConsumers.increment();
     }
 
-    void dropped(long count) {
+    public void dropped(long count) {
         dropped.increment(count);
     }
 
-    void rejected(String reason) {
+    public void rejected(String reason) {
         rejected(reason, 1);
     }
 
@@ -109,27 +127,27 @@ final class HubMetrics {
                 .description("Upgrades refused before any WebSocket was opened").register(registry).increment(n);
     }
 
-    void oversized() {
+    public void oversized() {
         oversized.increment();
     }
 
-    void authFailure() {
+    public void authFailure() {
         authFailures.increment();
     }
 
-    void rateLimited() {
+    public void rateLimited() {
         rateLimited.increment();
     }
 
-    void idleTimeout() {
+    public void idleTimeout() {
         idleTimeouts.increment();
     }
 
-    void protocolError() {
+    public void protocolError() {
         protocolErrors.increment();
     }
 
-    String scrape() {
+    public String scrape() {
         return registry.scrape();
     }
 }

@@ -1,6 +1,8 @@
 /**
- * The hub as a WebSocket server on Reactor Netty: the raw broadcast protocol on {@code /ws},
- * the JSON hub protocol on {@code /hub}, and the frame checks that make both RFC 6455 strict.
+ * The hub as a WebSocket server on Reactor Netty: {@link io.reactivehub.server.HubServer} runs
+ * {@code http.HubRoutes} on one port; close codes and metrics live here, configuration in
+ * {@code config}, connections in {@code session} (protocols in {@code protocol}, pipeline in
+ * {@code transport}), authentication in {@code auth}, the command line in {@code cli}.
  */
 @NullMarked
 package io.reactivehub.server;

@@ -14,6 +14,8 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.server.auth.TokenVerifier;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,8 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

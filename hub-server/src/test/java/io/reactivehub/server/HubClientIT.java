@@ -3,7 +3,11 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.client.HubClient;
 import java.net.ServerSocket;
 import java.net.URI;

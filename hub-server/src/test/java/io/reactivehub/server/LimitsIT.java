@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ErrorCode;
 import java.io.IOException;
 import java.time.Duration;

@@ -3,9 +3,17 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.PayloadType;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.QueueLimits;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.SlowConsumerPolicy;
 import java.io.IOException;
 import java.net.SocketTimeoutException;

@@ -4,12 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.ChannelRules;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.ErrorCode;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.HubOptions;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.QueueLimits;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.redis.RedisBroker;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.testing.RedisProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,7 +87,7 @@ class ScaleOutIT {
     }
 
     private static JsonNode read(WsTestClient c) throws Exception {
-        return HubProtocolSession.JSON.readTree(c.readText());
+        return HubJson.MAPPER.readTree(c.readText());
     }
 
     private static JsonNode command(WsTestClient c, String json) throws Exception {
@@ -163,7 +184,7 @@ class ScaleOutIT {
         assertThat(presence.path("clients")).hasSize(2);
         HttpResponse<String> overHttp = get(b.port(), "/api/channels/room:1/presence");
         assertThat(overHttp.statusCode()).isEqualTo(200);
-        assertThat(HubProtocolSession.JSON.readTree(overHttp.body()).path("clients")).hasSize(2);
+        assertThat(HubJson.MAPPER.readTree(overHttp.body()).path("clients")).hasSize(2);
 
         command(joiner, "{\"id\":2,\"op\":\"publish\",\"channel\":\"room:1\",\"data\":{\"t\":\"x\"}}");
         assertThat(read(watcher).path("data").path("t").asText()).isEqualTo("x");
@@ -172,14 +193,14 @@ class ScaleOutIT {
         assertThat(history.path("messages").get(0).path("data").path("t").asText()).isEqualTo("x");
         HttpResponse<String> historyOverHttp = get(b.port(), "/api/channels/room:1/history?limit=10&since=0");
         assertThat(historyOverHttp.statusCode()).isEqualTo(200);
-        assertThat(HubProtocolSession.JSON.readTree(historyOverHttp.body()).path("messages").get(0).path("offset").asLong())
+        assertThat(HubJson.MAPPER.readTree(historyOverHttp.body()).path("messages").get(0).path("offset").asLong())
                 .isEqualTo(1);
 
         joiner.close();
         JsonNode leave = read(watcher);
         assertThat(joined).contains(leave.path("leave").path("client").asText());
         await().atMost(TIMEOUT).untilAsserted(() ->
-                assertThat(HubProtocolSession.JSON.readTree(get(a.port(), "/api/channels/room:1/presence").body())
+                assertThat(HubJson.MAPPER.readTree(get(a.port(), "/api/channels/room:1/presence").body())
                         .path("clients")).hasSize(1));
         // Channels without history or presence say so.
         assertThat(get(a.port(), "/api/channels/other/history").statusCode()).isEqualTo(404);
@@ -205,7 +226,7 @@ class ScaleOutIT {
             last = read(client).path("offset").asLong();
         }
         assertThat(last).isEqualTo(5);
-        JsonNode before = HubProtocolSession.JSON.readTree(get(a.port(), "/api/channels/room:1/presence").body()).path("clients");
+        JsonNode before = HubJson.MAPPER.readTree(get(a.port(), "/api/channels/room:1/presence").body()).path("clients");
         assertThat(before).hasSize(1); // the subscriber on the doomed node (the publisher subscribes to nothing)
         String doomedClient = before.get(0).path("client").asText();
 
@@ -223,7 +244,7 @@ class ScaleOutIT {
         // The dead node's client leaves presence once its entry is no longer refreshed (TTL 2 s);
         // the reconnected client is there.
         await().atMost(TIMEOUT).untilAsserted(() -> {
-            JsonNode clients = HubProtocolSession.JSON.readTree(get(a.port(), "/api/channels/room:1/presence").body()).path("clients");
+            JsonNode clients = HubJson.MAPPER.readTree(get(a.port(), "/api/channels/room:1/presence").body()).path("clients");
             assertThat(clients).hasSize(1);
             assertThat(clients.get(0).path("client").asText()).isNotEqualTo(doomedClient);
         });
@@ -252,7 +273,7 @@ class ScaleOutIT {
         // Back: the node subscribes again and tells the subscriber it may have missed messages.
         JsonNode push = read(hub);
         assertThat(push.path("channel").asText()).isEqualTo("room:1");
-        assertThat(push.path("unsubscribed").path("code").asInt()).as(push.toString()).isEqualTo(CloseCodes.RESUBSCRIBE);
+        assertThat(push.path("unsubscribed").path("code").asInt()).as(push.toString()).isEqualTo(HubJson.RESUBSCRIBE);
         // It resubscribes with recover: the history is gone with the old Redis, and the reply says so.
         JsonNode again = command(hub, "{\"id\":3,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":0,\"epoch\":\""
                 + epoch + "\"}}");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.netty.buffer.ByteBuf;
 import io.reactivehub.core.Codec;
 import io.reactivehub.core.Message;
+import io.reactivehub.core.PayloadType;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,16 +31,8 @@ public final class HubPushCodec implements Codec {
         // Channel names need no JSON escaping: ChannelName allows no quote, backslash or control character.
         byte[] channel = message.channel().value().getBytes(StandardCharsets.US_ASCII);
         byte[] offset = Long.toString(message.offset()).getBytes(StandardCharsets.US_ASCII);
-        byte[] data;
-        boolean base64 = false;
-        switch (message.type()) {
-            case JSON -> data = message.payload();
-            case TEXT -> data = quoted(JsonStringEncoder.getInstance().quoteAsUTF8(message.text()));
-            default -> {
-                data = quoted(Base64.getEncoder().encode(message.payload()));
-                base64 = true;
-            }
-        }
+        byte[] data = data(message);
+        boolean base64 = isBase64(message);
         int length = CHANNEL.length + channel.length + OFFSET.length + offset.length + DATA.length
                 + data.length + (base64 ? BASE64.length : 0) + 1;
         ByteBuffer out = WireBuffers.startFrame(WireBuffers.OPCODE_TEXT, length);
@@ -49,6 +42,24 @@ public final class HubPushCodec implements Codec {
         }
         out.put((byte) '}');
         return WireBuffers.finish(out);
+    }
+
+    /**
+     * The JSON value of a message's {@code data} field, as UTF-8: a JSON payload as is, text as a
+     * JSON string, binary as a base64 string (see {@link #isBase64}). Every place that writes
+     * {@code data} (pushes, history replies, the HTTP API) uses this.
+     */
+    public static byte[] data(Message message) {
+        return switch (message.type()) {
+            case JSON -> message.payload();
+            case TEXT -> quoted(JsonStringEncoder.getInstance().quoteAsUTF8(message.text()));
+            case BINARY -> quoted(Base64.getEncoder().encode(message.payload()));
+        };
+    }
+
+    /** Whether {@link #data} is base64 (then {@code "encoding":"base64"} goes beside it). */
+    public static boolean isBase64(Message message) {
+        return message.type() == PayloadType.BINARY;
     }
 
     private static byte[] quoted(byte[] inner) {

@@ -20,6 +20,7 @@ import io.reactivehub.core.broker.BrokerListener;
 import io.reactivehub.core.broker.PresenceManager;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -35,6 +36,8 @@ public final class LocalHub implements Hub, BrokerListener {
     private final Broker broker;
     private final PresenceManager presence;
     private final ChannelRegistry channels;
+    private final LongAdder deliveries = new LongAdder();
+    private final LongAdder deliveredBytes = new LongAdder();
     private volatile boolean disposed;
 
     public LocalHub(HubOptions options) {
@@ -161,7 +164,12 @@ public final class LocalHub implements Hub, BrokerListener {
 
     @Override
     public int onMessage(Message message) {
-        return channels.emit(message.channel(), message);
+        int subscribers = channels.emit(message.channel(), message);
+        if (subscribers > 0) {
+            deliveries.add(subscribers);
+            deliveredBytes.add((long) subscribers * message.size());
+        }
+        return subscribers;
     }
 
     @Override
@@ -177,6 +185,16 @@ public final class LocalHub implements Hub, BrokerListener {
     @Override
     public void onInterrupted(ChannelName channel) {
         channels.emit(channel, ChannelEvent.Interrupted.INSTANCE);
+    }
+
+    @Override
+    public long deliveries() {
+        return deliveries.sum();
+    }
+
+    @Override
+    public long deliveredBytes() {
+        return deliveredBytes.sum();
     }
 
     @Override

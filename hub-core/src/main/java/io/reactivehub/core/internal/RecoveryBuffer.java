@@ -55,6 +55,9 @@ final class RecoveryBuffer implements ChannelListener {
 
     @Override
     public void onInterrupted() {
+        // What follows may be a new epoch numbered from 1 again: nothing after this is a duplicate
+        // of the history that was read. (Broker thread, in line with onMessage.)
+        delivered = -1;
         target.onInterrupted();
     }
 

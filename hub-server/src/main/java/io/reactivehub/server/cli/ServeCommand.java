@@ -1,20 +1,28 @@
 package io.reactivehub.server.cli;
 
 import io.reactivehub.core.ChannelRules;
+import io.reactivehub.core.Durations;
 import io.reactivehub.core.Hub;
-import io.reactivehub.core.redis.RedisBroker;
-import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
-import io.reactivehub.server.ConnectionLimits;
+import io.reactivehub.core.redis.RedisBroker;
 import io.reactivehub.server.HubServer;
 import io.reactivehub.server.auth.TokenVerifier;
-import io.reactivehub.server.ServerConfig;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+import sun.misc.Signal;
 
 /** Starts the hub and serves until the process is stopped. Every option also reads a HUB_* variable. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -22,28 +30,27 @@ import picocli.CommandLine.Option;
                 "Each option falls back to the environment variable named in its description, then to its default."},
         footer = {"", "Also: java -jar hub-server.jar client ws://localhost:8080/ws   (interactive client)"})
 final class ServeCommand implements Callable<Integer> {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
-
-    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "${env:HUB_HOST:-0.0.0.0}",
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "${env:HUB_HOST:-" + ServerConfig.DEFAULT_HOST + "}",
             description = "Address to bind (HUB_HOST). Default: ${DEFAULT-VALUE}")
     String host;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:HUB_PORT:-8080}",
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:HUB_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
             description = "TCP port; 0 picks a free one (HUB_PORT). Default: ${DEFAULT-VALUE}")
     int port;
 
-    @Option(names = "--max-message-size", paramLabel = "BYTES", defaultValue = "${env:HUB_MAX_MESSAGE_SIZE:-65536}",
+    @Option(names = "--max-message-size", paramLabel = "BYTES", defaultValue = "${env:HUB_MAX_MESSAGE_SIZE:-" + ServerConfig.DEFAULT_MAX_MESSAGE_SIZE + "}",
             description = "Largest message a client may send, after reassembling fragments; "
                     + "larger closes with 1009 (HUB_MAX_MESSAGE_SIZE). Default: ${DEFAULT-VALUE}")
     int maxMessageSize;
 
-    @Option(names = "--queue-max-messages", paramLabel = "N", defaultValue = "${env:HUB_QUEUE_MAX_MESSAGES:-1024}",
+    @Option(names = "--queue-max-messages", paramLabel = "N", defaultValue = "${env:HUB_QUEUE_MAX_MESSAGES:-" + QueueLimits.DEFAULT_MAX_MESSAGES + "}",
             description = "Messages that may wait for one connection before the slow-consumer policy applies "
                     + "(HUB_QUEUE_MAX_MESSAGES). Default: ${DEFAULT-VALUE}")
     int queueMaxMessages;
 
-    @Option(names = "--queue-max-bytes", paramLabel = "BYTES", defaultValue = "${env:HUB_QUEUE_MAX_BYTES:-1048576}",
+    @Option(names = "--queue-max-bytes", paramLabel = "BYTES", defaultValue = "${env:HUB_QUEUE_MAX_BYTES:-" + QueueLimits.DEFAULT_MAX_BYTES + "}",
             description = "Bytes that may wait for one connection before the slow-consumer policy applies "
                     + "(HUB_QUEUE_MAX_BYTES). Default: ${DEFAULT-VALUE}")
     long queueMaxBytes;
@@ -54,45 +61,45 @@ final class ServeCommand implements Callable<Integer> {
                     + "(HUB_SLOW_CONSUMER). Default: ${DEFAULT-VALUE}")
     SlowConsumerPolicy slowConsumer;
 
-    @Option(names = "--close-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_CLOSE_TIMEOUT:-5s}",
+    @Option(names = "--close-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_CLOSE_TIMEOUT:-" + ServerConfig.DEFAULT_CLOSE_TIMEOUT + "}",
             converter = DurationConverter.class,
             description = "How long a server-initiated close may wait for the client before the TCP connection "
                     + "is cut, e.g. 500ms, 5s, 1m (HUB_CLOSE_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration closeTimeout;
 
-    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "${env:HUB_PING_INTERVAL:-25s}",
+    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "${env:HUB_PING_INTERVAL:-" + ServerConfig.DEFAULT_PING_INTERVAL + "}",
             converter = DurationConverter.class,
             description = "How often each connection is checked and, if it sent nothing that long, pinged "
                     + "(HUB_PING_INTERVAL). Default: ${DEFAULT-VALUE}")
     Duration pingInterval;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_IDLE_TIMEOUT:-60s}",
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_IDLE_TIMEOUT:-" + ServerConfig.DEFAULT_IDLE_TIMEOUT + "}",
             converter = DurationConverter.class,
             description = "Silence (not even a pong) after which a connection is closed with 4002; longer than "
                     + "the ping interval (HUB_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration idleTimeout;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "${env:HUB_MAX_CONNECTIONS:-100000}",
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "${env:HUB_MAX_CONNECTIONS:-" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS + "}",
             description = "Open connections over all clients; more get HTTP 503 (HUB_MAX_CONNECTIONS). Default: ${DEFAULT-VALUE}")
     int maxConnections;
 
-    @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "${env:HUB_MAX_CONNECTIONS_PER_IP:-20000}",
+    @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "${env:HUB_MAX_CONNECTIONS_PER_IP:-" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS_PER_IP + "}",
             description = "Open connections from one address; more get HTTP 429 (HUB_MAX_CONNECTIONS_PER_IP). "
                     + "Default: ${DEFAULT-VALUE}")
     int maxConnectionsPerIp;
 
-    @Option(names = "--max-subscriptions", paramLabel = "N", defaultValue = "${env:HUB_MAX_SUBSCRIPTIONS:-1000}",
+    @Option(names = "--max-subscriptions", paramLabel = "N", defaultValue = "${env:HUB_MAX_SUBSCRIPTIONS:-" + ConnectionLimits.DEFAULT_MAX_SUBSCRIPTIONS + "}",
             description = "Channels one hub-protocol connection may subscribe to; more get error 110 "
                     + "(HUB_MAX_SUBSCRIPTIONS). Default: ${DEFAULT-VALUE}")
     int maxSubscriptions;
 
-    @Option(names = "--publish-rate", paramLabel = "MSG_PER_S", defaultValue = "${env:HUB_PUBLISH_RATE:-0}",
+    @Option(names = "--publish-rate", paramLabel = "MSG_PER_S", defaultValue = "${env:HUB_PUBLISH_RATE:-" + ConnectionLimits.DEFAULT_PUBLISH_RATE + "}",
             description = "Messages per second one connection may publish (token bucket); over it a hub-protocol "
-                    + "publish gets error 111 and a raw message is dropped; 100 refusals in a row close with 1008; "
+                    + "publish gets error 111 and a raw message is dropped; " + ConnectionLimits.ABUSE_THRESHOLD + " refusals in a row close with 1008; "
                     + "0 = no limit (HUB_PUBLISH_RATE). Default: ${DEFAULT-VALUE}")
     int publishRate;
 
-    @Option(names = "--publish-burst", paramLabel = "N", defaultValue = "${env:HUB_PUBLISH_BURST:-100}",
+    @Option(names = "--publish-burst", paramLabel = "N", defaultValue = "${env:HUB_PUBLISH_BURST:-" + ConnectionLimits.DEFAULT_PUBLISH_BURST + "}",
             description = "Messages a connection may publish at once above the rate (HUB_PUBLISH_BURST). "
                     + "Default: ${DEFAULT-VALUE}")
     int publishBurst;
@@ -101,15 +108,15 @@ final class ServeCommand implements Callable<Integer> {
             description = "Comma-separated browser origins allowed to connect, e.g. https://app.example.com; others get "
                     + "HTTP 403; empty = any origin; requests without an Origin header are always allowed "
                     + "(HUB_ALLOWED_ORIGINS). Default: any")
-    java.util.List<String> allowedOrigins;
+    List<String> allowedOrigins;
 
     @Option(names = "--tls-cert", paramLabel = "FILE", defaultValue = "${env:HUB_TLS_CERT}",
             description = "PEM certificate chain: serve wss:// (with --tls-key) (HUB_TLS_CERT)")
-    java.nio.file.Path tlsCert;
+    Path tlsCert;
 
     @Option(names = "--tls-key", paramLabel = "FILE", defaultValue = "${env:HUB_TLS_KEY}",
             description = "PEM PKCS#8 private key of --tls-cert (HUB_TLS_KEY)")
-    java.nio.file.Path tlsKey;
+    Path tlsKey;
 
     @Option(names = "--jwt-secret", paramLabel = "SECRET", defaultValue = "${env:HUB_JWT_SECRET}",
             description = "Require HS256 JWTs signed with this secret (at least 32 bytes) (HUB_JWT_SECRET)")
@@ -117,13 +124,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--jwt-public-key", paramLabel = "FILE", defaultValue = "${env:HUB_JWT_PUBLIC_KEY}",
             description = "Require JWTs signed by this PEM public key: RS256 for RSA, ES256 for EC (HUB_JWT_PUBLIC_KEY)")
-    java.nio.file.Path jwtPublicKey;
+    Path jwtPublicKey;
 
     @Option(names = "--no-compression", defaultValue = "${env:HUB_NO_COMPRESSION:-false}",
             description = "Do not negotiate permessage-deflate (HUB_NO_COMPRESSION=true). Default: compression on")
     boolean noCompression;
 
-    @Option(names = "--compression-min-size", paramLabel = "BYTES", defaultValue = "${env:HUB_COMPRESSION_MIN_SIZE:-256}",
+    @Option(names = "--compression-min-size", paramLabel = "BYTES", defaultValue = "${env:HUB_COMPRESSION_MIN_SIZE:-" + ServerConfig.Compression.DEFAULT_MIN_SIZE + "}",
             description = "Messages smaller than this go out uncompressed (HUB_COMPRESSION_MIN_SIZE). Default: ${DEFAULT-VALUE}")
     int compressionMinSize;
 
@@ -137,13 +144,13 @@ final class ServeCommand implements Callable<Integer> {
                     + "cluster). Without it the hub runs alone, in memory (HUB_REDIS)")
     String redis;
 
-    @Option(names = "--redis-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_REDIS_TIMEOUT:-5s}",
+    @Option(names = "--redis-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_REDIS_TIMEOUT:-" + ServerConfig.DEFAULT_REDIS_TIMEOUT + "}",
             converter = DurationConverter.class,
             description = "How long a Redis command may take before it fails with error 114 (HUB_REDIS_TIMEOUT). "
                     + "Default: ${DEFAULT-VALUE}")
     Duration redisTimeout;
 
-    @Option(names = "--presence-ttl", paramLabel = "DURATION", defaultValue = "${env:HUB_PRESENCE_TTL:-60s}",
+    @Option(names = "--presence-ttl", paramLabel = "DURATION", defaultValue = "${env:HUB_PRESENCE_TTL:-" + ServerConfig.DEFAULT_PRESENCE_TTL + "}",
             converter = DurationConverter.class,
             description = "With --redis: how long a client stays in presence after its node stops refreshing it "
                     + "(a node refreshes every TTL/3; a node that dies leaves stale entries for at most this long) "
@@ -156,9 +163,9 @@ final class ServeCommand implements Callable<Integer> {
                     + "HUB_CHANNEL_OPTIONS): PATTERN is a name, a prefix ending in * or *; OPTIONS are history:N, "
                     + "ttl:DURATION (history dropped after that long without a publish; default 5m), presence, join-leave. "
                     + "E.g. 'chat:*=history:100,ttl:10m,presence,join-leave'. Default: no history, no presence")
-    java.util.List<String> channelOptions;
+    List<String> channelOptions;
 
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-10s}",
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-" + ServerConfig.DEFAULT_SHUTDOWN_GRACE + "}",
             converter = DurationConverter.class,
             description = "On SIGTERM or SIGINT: how long connections get to receive what is queued and the 1001 close "
                     + "before they are cut (HUB_SHUTDOWN_GRACE). Default: ${DEFAULT-VALUE}")
@@ -166,73 +173,75 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        QueueLimits limits = new QueueLimits(queueMaxMessages, queueMaxBytes, slowConsumer);
         ServerConfig config;
         try {
-            java.util.List<String> origins = allowedOrigins == null ? java.util.List.of()
-                    : allowedOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
-            ConnectionLimits connectionLimits = new ConnectionLimits(maxConnections, maxConnectionsPerIp,
-                    maxSubscriptions, publishRate, publishBurst, origins);
-            if ((tlsCert == null) != (tlsKey == null)) {
-                throw new IllegalArgumentException("--tls-cert and --tls-key go together");
-            }
-            if (jwtSecret != null && jwtPublicKey != null) {
-                throw new IllegalArgumentException("use --jwt-secret or --jwt-public-key, not both");
-            }
-            TokenVerifier tokens = jwtSecret != null ? TokenVerifier.hmac(jwtSecret)
-                    : jwtPublicKey != null ? TokenVerifier.publicKey(jwtPublicKey) : null;
-            config = ServerConfig.builder()
-                    .host(host)
-                    .port(port)
-                    .maxMessageSize(maxMessageSize)
-                    .queueLimits(limits)
-                    .closeTimeout(closeTimeout)
-                    .heartbeat(pingInterval, idleTimeout)
-                    .limits(connectionLimits)
-                    .tls(tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey))
-                    .tokens(tokens)
-                    .compression(new ServerConfig.Compression(!noCompression, compressionMinSize))
-                    .apiKey(apiKey == null || apiKey.isBlank() ? null : apiKey)
-                    .build();
+            config = config();
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
-        ChannelRules rules;
+        Hub hub;
         try {
-            rules = ChannelRules.parse(channelOptions == null ? java.util.List.of()
-                    : channelOptions.stream().map(String::trim).filter(o -> !o.isEmpty()).toList());
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            return 2;
+            hub = Hub.create(config.hubOptions());
+        } catch (RuntimeException e) {
+            System.err.println("error: cannot connect to Redis at " + config.redis() + ": " + e.getMessage());
+            return 1;
         }
-        HubOptions options = new HubOptions(limits).withChannelRules(rules);
-        if (redis != null && !redis.isBlank()) {
-            RedisBroker broker;
-            try {
-                broker = RedisBroker.connect(RedisBroker.parseUris(redis), new RedisBroker.Options(redisTimeout, presenceTtl));
-            } catch (RuntimeException e) {
-                System.err.println("error: cannot connect to Redis at " + redis + ": " + e.getMessage());
-                return 1;
-            }
-            LOG.info("sharing channels, history and presence through Redis {}at {}", broker.isCluster() ? "Cluster " : "", redis);
-            options = options.withBroker(() -> broker);
+        if (config.redis() != null) {
+            LOG.info("sharing channels, history and presence through Redis at {}", config.redis());
         }
-        if (!rules.rules().isEmpty()) {
-            LOG.info("channel options: {}", rules);
+        if (!config.channelRules().rules().isEmpty()) {
+            LOG.info("channel options: {}", config.channelRules());
         }
+        return serve(hub, config);
+    }
+
+    /** Every option into one validated configuration. */
+    private ServerConfig config() {
+        List<String> origins = allowedOrigins == null ? List.of()
+                : allowedOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        if (jwtSecret != null && jwtPublicKey != null) {
+            throw new IllegalArgumentException("use --jwt-secret or --jwt-public-key, not both");
+        }
+        TokenVerifier tokens = jwtSecret != null ? TokenVerifier.hmac(jwtSecret)
+                : jwtPublicKey != null ? TokenVerifier.publicKey(jwtPublicKey) : null;
+        ChannelRules rules = ChannelRules.parse(channelOptions == null ? List.of()
+                : channelOptions.stream().map(String::trim).filter(o -> !o.isEmpty()).toList());
+        return ServerConfig.builder()
+                .host(host)
+                .port(port)
+                .maxMessageSize(maxMessageSize)
+                .queueLimits(new QueueLimits(queueMaxMessages, queueMaxBytes, slowConsumer))
+                .closeTimeout(closeTimeout)
+                .heartbeat(pingInterval, idleTimeout)
+                .limits(new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxSubscriptions, publishRate,
+                        publishBurst, origins))
+                .tls(tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey))
+                .tokens(tokens)
+                .compression(new ServerConfig.Compression(!noCompression, compressionMinSize))
+                .apiKey(apiKey)
+                .shutdownGrace(shutdownGrace)
+                .channelRules(rules)
+                .redis(redis, redisTimeout, presenceTtl)
+                .build();
+    }
+
+    /** Serves until SIGTERM or SIGINT, then shuts down gracefully; the exit code. */
+    private static int serve(Hub hub, ServerConfig config) {
         // SIGTERM/SIGINT start a graceful shutdown on this thread, which then returns 0; handling
         // the signals ourselves (instead of a shutdown hook) is what lets the exit code be 0.
         // Installed before the server announces its port, so a signal sent as soon as it listens
         // is still a graceful shutdown.
         CountDownLatch stop = new CountDownLatch(1);
         for (String name : new String[] {"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+            Signal.handle(new Signal(name), signal -> {
                 LOG.info("SIG{} received: shutting down", signal.getName());
                 stop.countDown();
             });
         }
-        Hub hub = Hub.create(options);
         HubServer server;
         try {
             server = HubServer.start(hub, config);
@@ -252,7 +261,7 @@ final class ServeCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         try {
-            server.shutdown(shutdownGrace);
+            server.shutdown(config.shutdownGrace());
             hub.dispose();
         } catch (RuntimeException | Error e) {
             LOG.error("shutdown failed", e);
@@ -261,25 +270,25 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    static final class PolicyConverter implements picocli.CommandLine.ITypeConverter<SlowConsumerPolicy> {
+    static final class PolicyConverter implements ITypeConverter<SlowConsumerPolicy> {
         @Override
         public SlowConsumerPolicy convert(String value) {
-            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
                 case "disconnect" -> SlowConsumerPolicy.DISCONNECT;
                 case "drop-oldest", "drop_oldest" -> SlowConsumerPolicy.DROP_OLDEST;
-                default -> throw new picocli.CommandLine.TypeConversionException(
+                default -> throw new TypeConversionException(
                         "'" + value + "' is not a policy: use disconnect or drop-oldest");
             };
         }
     }
 
-    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+    static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
             try {
-                return io.reactivehub.core.Durations.parse(value);
+                return Durations.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(
+                throw new TypeConversionException(
                         "'" + value + "' is not a duration: use e.g. 500ms, 5s or 1m");
             }
         }

@@ -1,4 +1,6 @@
-package io.reactivehub.server;
+package io.reactivehub.server.session;
+
+import io.reactivehub.server.config.ConnectionLimits;
 
 /**
  * One connection's token bucket for publishes: {@code rate} tokens per second, at most

@@ -1,14 +1,16 @@
-package io.reactivehub.server;
+package io.reactivehub.server.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.util.internal.PlatformDependent;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import io.netty.util.internal.PlatformDependent;
+import java.util.function.LongConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One connection's bounded outbound queue of encoded frames, written by the connection's own event
@@ -25,7 +27,7 @@ import io.netty.util.internal.PlatformDependent;
  * per-item operator hops (a second queue, one task per item batch plus one per flush) cost more
  * than the socket writes themselves at 1,000 subscribers.
  */
-final class ConnectionWriter implements Runnable {
+public final class ConnectionWriter implements Runnable {
     private static final AtomicIntegerFieldUpdater<ConnectionWriter> SCHEDULED =
             AtomicIntegerFieldUpdater.newUpdater(ConnectionWriter.class, "scheduled");
     private static final AtomicLongFieldUpdater<ConnectionWriter> COUNT =
@@ -37,7 +39,7 @@ final class ConnectionWriter implements Runnable {
     private final ChannelOutboundInvoker out;
     private final QueueLimits limits;
     private final Runnable onOverflow;
-    private final java.util.function.LongConsumer onDropped;
+    private final LongConsumer onDropped;
     // Chunked array MPSC queue: no node allocated per frame.
     private final Queue<ByteBuf> queue = PlatformDependent.newMpscQueue();
     private volatile int scheduled;
@@ -47,15 +49,20 @@ final class ConnectionWriter implements Runnable {
     private volatile boolean closed;
     private boolean overflowReported;
     private boolean needsFlush;
-    private Runnable whenDrained;
+    private @Nullable Runnable whenDrained;
 
     /**
-     * @param out where frames enter the pipeline: the WebSocket encoder's context, so that
-     *            already-encoded frames skip every handler above it (they would only pass through),
-     *            or the channel itself when there is no such context
+     * @param channel    the connection
+     * @param out        where frames enter the pipeline: the WebSocket encoder's context, so that
+     *                   already-encoded frames skip every handler above it (they would only pass
+     *                   through), or the channel itself when there is no such context
+     * @param limits     the queue's bounds and overflow policy
+     * @param onOverflow called once, on the event loop, when the queue overflowed under
+     *                   {@link SlowConsumerPolicy#DISCONNECT} (the backlog is already discarded)
+     * @param onDropped  told how many frames {@link SlowConsumerPolicy#DROP_OLDEST} dropped
      */
-    ConnectionWriter(Channel channel, ChannelOutboundInvoker out, QueueLimits limits, Runnable onOverflow,
-                     java.util.function.LongConsumer onDropped) {
+    public ConnectionWriter(Channel channel, ChannelOutboundInvoker out, QueueLimits limits, Runnable onOverflow,
+                            LongConsumer onDropped) {
         this.channel = channel;
         this.onDropped = onDropped;
         this.out = out;
@@ -64,7 +71,7 @@ final class ConnectionWriter implements Runnable {
     }
 
     /** Enqueues a frame (the writer owns it from now on). Any thread; never blocks. */
-    void offer(ByteBuf frame) {
+    public void offer(ByteBuf frame) {
         if (closed || overflowed) {
             frame.release();
             return;
@@ -92,14 +99,14 @@ final class ConnectionWriter implements Runnable {
     }
 
     /** Asks the event loop to drain (again); called on writability changes too. */
-    void schedule() {
+    public void schedule() {
         if (SCHEDULED.compareAndSet(this, 0, 1)) {
             channel.eventLoop().execute(this);
         }
     }
 
     /** Stops accepting frames and releases what waits. Any thread. */
-    void close() {
+    public void close() {
         closed = true;
         schedule();
     }
@@ -108,7 +115,7 @@ final class ConnectionWriter implements Runnable {
      * Runs {@code action} on the event loop once everything queued now has been written (at once if
      * nothing waits). Call on the event loop, after the producers have been detached.
      */
-    void whenDrained(Runnable action) {
+    public void whenDrained(Runnable action) {
         whenDrained = action;
         run();
     }
@@ -156,14 +163,14 @@ final class ConnectionWriter implements Runnable {
             needsFlush = false;
             out.flush();
         }
-        if (whenDrained != null && count == 0) {
-            Runnable action = whenDrained;
+        Runnable action = whenDrained;
+        if (action != null && count == 0) {
             whenDrained = null;
             action.run();
         }
     }
 
-    private ByteBuf take() {
+    private @Nullable ByteBuf take() {
         ByteBuf frame = queue.poll();
         if (frame != null) {
             COUNT.decrementAndGet(this);

@@ -1,13 +1,16 @@
-package io.reactivehub.server;
+package io.reactivehub.server.transport;
 
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CodecException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.ReferenceCountUtil;
+import io.reactivehub.server.CloseCodes;
 import reactor.netty.Connection;
 
 /**
@@ -17,18 +20,23 @@ import reactor.netty.Connection;
  * frame over the size limit. After these guards, the session sees only whole, UTF-8-valid
  * messages within the size limit, carrying no reserved bits.
  */
-final class FrameGuards {
+public final class FrameGuards {
     private FrameGuards() {
     }
 
-    static void install(Connection connection, int maxMessageSize, HubMetrics metrics) {
-        connection.addHandlerLast("hub.rsvGuard", new ReservedBitsGuard(metrics))
-                .addHandlerLast("hub.utf8Guard", new Utf8FrameValidator(true))
-                .addHandlerLast("hub.aggregator", new BoundedAggregator(maxMessageSize, metrics));
+    /**
+     * Adds the guards to a connection's pipeline.
+     *
+     * @param oversized called for every message closed with 1009 because it was too big
+     */
+    public static void install(Connection connection, int maxMessageSize, Runnable oversized) {
+        connection.addHandlerLast(PipelineNames.RESERVED_BITS_GUARD, new ReservedBitsGuard(oversized))
+                .addHandlerLast(PipelineNames.UTF8_GUARD, new Utf8FrameValidator(true))
+                .addHandlerLast(PipelineNames.AGGREGATOR, new BoundedAggregator(maxMessageSize, oversized));
     }
 
     /** Writes a close frame, then closes the TCP connection once it is sent. */
-    static void closeWith(ChannelHandlerContext ctx, int code, String reason) {
+    public static void closeWith(ChannelHandlerContext ctx, int code, String reason) {
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -38,21 +46,20 @@ final class FrameGuards {
      * inflation arrives: over the size cap (a deflate bomb) 1009, corrupt data 1007.
      */
     static final class ReservedBitsGuard extends ChannelInboundHandlerAdapter {
-        private final HubMetrics metrics;
+        private final Runnable oversized;
 
-        ReservedBitsGuard(HubMetrics metrics) {
-            this.metrics = metrics;
+        ReservedBitsGuard(Runnable oversized) {
+            this.oversized = oversized;
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof io.netty.handler.codec.CodecException
-                    && !(cause instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException)) {
+            if (cause instanceof CodecException && !(cause instanceof CorruptedWebSocketFrameException)) {
                 String message = String.valueOf(cause.getMessage());
                 // Netty's inflater: "Decompression buffer has reached maximum size: N".
                 boolean tooBig = message.contains("maximum size");
                 if (tooBig) {
-                    metrics.oversized();
+                    oversized.run();
                 }
                 closeWith(ctx, tooBig ? CloseCodes.MESSAGE_TOO_BIG : CloseCodes.INVALID_PAYLOAD,
                         tooBig ? "inflated message larger than the maximum message size" : "cannot inflate message");
@@ -74,17 +81,17 @@ final class FrameGuards {
 
     /** Reassembles fragmented messages; a message over the limit closes with 1009. */
     static final class BoundedAggregator extends WebSocketFrameAggregator {
-        private final HubMetrics metrics;
+        private final Runnable oversized;
 
-        BoundedAggregator(int maxContentLength, HubMetrics metrics) {
+        BoundedAggregator(int maxContentLength, Runnable oversized) {
             super(maxContentLength);
-            this.metrics = metrics;
+            this.oversized = oversized;
         }
 
         @Override
-        protected void handleOversizedMessage(ChannelHandlerContext ctx, WebSocketFrame oversized) {
-            // MessageAggregator releases 'oversized' after this returns.
-            metrics.oversized();
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, WebSocketFrame oversizedFrame) {
+            // MessageAggregator releases the frame after this returns.
+            oversized.run();
             closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG, "message larger than the maximum message size");
         }
     }

@@ -1,5 +1,6 @@
-package io.reactivehub.server;
+package io.reactivehub.server.transport;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageD
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Negotiates permessage-deflate so that compressed messages can be shared: the server always
@@ -24,19 +26,19 @@ import java.util.Map;
  * already encoded (see {@code ConnectionWriter}); the extension's encoder only passes through the
  * few frames written as objects (close, pong), which are never compressed.
  */
-final class SharedDeflateHandshaker implements WebSocketServerExtensionHandshaker {
-    static final String PERMESSAGE_DEFLATE = "permessage-deflate";
+public final class SharedDeflateHandshaker implements WebSocketServerExtensionHandshaker {
+    public static final String PERMESSAGE_DEFLATE = "permessage-deflate";
 
     private final PerMessageDeflateServerExtensionHandshaker netty;
 
-    SharedDeflateHandshaker(int maxInflated) {
+    public SharedDeflateHandshaker(int maxInflated) {
         // Netty's handshaker builds the decoder: level 6, no server window limit accepted, client
         // context takeover allowed, and the inflated-size cap that defuses deflate bombs.
         this.netty = new PerMessageDeflateServerExtensionHandshaker(6, false, 15, true, false, maxInflated);
     }
 
     @Override
-    public WebSocketServerExtension handshakeExtension(WebSocketExtensionData offer) {
+    public @Nullable WebSocketServerExtension handshakeExtension(WebSocketExtensionData offer) {
         if (!PERMESSAGE_DEFLATE.equals(offer.name())) {
             return null;
         }
@@ -55,6 +57,11 @@ final class SharedDeflateHandshaker implements WebSocketServerExtensionHandshake
         }
         boolean clientNoContext = parameters.containsKey("client_no_context_takeover");
         return new SharedDeflate(inflating, clientNoContext);
+    }
+
+    /** Whether the connection negotiated the extension (its pass-through encoder is in the pipeline). */
+    public static boolean isNegotiated(Channel channel) {
+        return channel.pipeline().get(PassThroughEncoder.class) != null;
     }
 
     /** The negotiated extension on one connection. */

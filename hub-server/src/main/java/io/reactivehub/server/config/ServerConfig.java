@@ -1,50 +1,83 @@
-package io.reactivehub.server;
+package io.reactivehub.server.config;
 
+import io.reactivehub.core.ChannelRules;
+import io.reactivehub.core.Durations;
+import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
+import io.reactivehub.core.redis.RedisBroker;
+import io.reactivehub.server.auth.TokenVerifier;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Everything the server needs to start. Immutable; validated on construction.
+ * Every setting of a hub server, and the only copy of each default (the CLI's options and the
+ * README's table show these). Immutable; validated on construction; build one with
+ * {@link #builder()}.
  *
- * @param host           address to bind ({@value #DEFAULT_HOST} by default: every interface)
- * @param port           TCP port; 0 picks a free one ({@value #DEFAULT_PORT} by default)
+ * @param host           address to bind ({@value #DEFAULT_HOST}: every interface)
+ * @param port           TCP port; 0 picks a free one ({@value #DEFAULT_PORT})
  * @param maxMessageSize largest message a client may send, after reassembling fragments, in
- *                       bytes ({@value #DEFAULT_MAX_MESSAGE_SIZE} by default); larger closes with 1009
+ *                       bytes ({@value #DEFAULT_MAX_MESSAGE_SIZE}); larger closes with 1009
  * @param queueLimits    each connection's delivery queue bounds and slow-consumer policy
  *                       ({@link QueueLimits#DEFAULT})
  * @param closeTimeout   how long a connection being closed by the server may take to receive
- *                       the close frame before the TCP connection is cut (5 s by default)
+ *                       the close frame before the TCP connection is cut ({@value #DEFAULT_CLOSE_TIMEOUT})
  * @param pingInterval   how often the server checks each connection and pings it when it has
- *                       sent nothing for that long (25 s by default)
- * @param idleTimeout    silence (not even a pong) after which a connection is closed with
- *                       {@link CloseCodes#IDLE_TIMEOUT} (60 s by default; longer than pingInterval)
+ *                       sent nothing for that long ({@value #DEFAULT_PING_INTERVAL})
+ * @param idleTimeout    silence (not even a pong) after which a connection is closed with 4002
+ *                       ({@value #DEFAULT_IDLE_TIMEOUT}; longer than pingInterval)
  * @param limits         connection, subscription, rate and origin limits ({@link ConnectionLimits#DEFAULT})
  * @param tls            certificate chain and private key (PEM) to serve {@code wss://}; null (the
  *                       default) serves plain {@code ws://}
  * @param tokens         verifies the JWT every connection must present; null (the default) runs the
  *                       hub open: anyone may connect, subscribe and publish
  * @param compression    permessage-deflate settings ({@link Compression#DEFAULT}: on, 256-byte minimum)
- * @param apiKey         the key backends send as {@code Authorization: apikey <key>} to
- *                       {@code POST /api/publish}; null (the default) turns that endpoint off
+ * @param apiKey         the key backends send as {@code Authorization: apikey <key>} to the server
+ *                       API; null (the default) turns the API off
+ * @param shutdownGrace  on shutdown, how long connections get to receive what is queued and the
+ *                       1001 close before they are cut ({@value #DEFAULT_SHUTDOWN_GRACE})
+ * @param channelRules   history and presence by channel pattern ({@link ChannelRules#NONE})
+ * @param redis          Redis URIs ({@code redis://host:port}, comma-separated) to share channels
+ *                       with other nodes; null (the default): one node, in memory
+ * @param redisTimeout   how long a Redis command may take before it fails with 114
+ *                       ({@value #DEFAULT_REDIS_TIMEOUT})
+ * @param presenceTtl    with Redis, how long a client stays in presence after its node stopped
+ *                       refreshing it ({@value #DEFAULT_PRESENCE_TTL})
  */
 public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
                            Duration closeTimeout, Duration pingInterval, Duration idleTimeout,
-                           ConnectionLimits limits, @Nullable TlsFiles tls,
-                           io.reactivehub.server.auth.@Nullable TokenVerifier tokens, Compression compression,
-                           @Nullable String apiKey) {
+                           ConnectionLimits limits, @Nullable TlsFiles tls, @Nullable TokenVerifier tokens,
+                           Compression compression, @Nullable String apiKey, Duration shutdownGrace,
+                           ChannelRules channelRules, @Nullable String redis, Duration redisTimeout,
+                           Duration presenceTtl) {
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 8080;
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
+    public static final String DEFAULT_CLOSE_TIMEOUT = "5s";
+    public static final String DEFAULT_PING_INTERVAL = "25s";
+    public static final String DEFAULT_IDLE_TIMEOUT = "60s";
+    public static final String DEFAULT_SHUTDOWN_GRACE = "10s";
+    public static final String DEFAULT_REDIS_TIMEOUT = "5s";
+    public static final String DEFAULT_PRESENCE_TTL = "60s";
+
+    public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_MESSAGE_SIZE,
+            QueueLimits.DEFAULT, Durations.parse(DEFAULT_CLOSE_TIMEOUT), Durations.parse(DEFAULT_PING_INTERVAL),
+            Durations.parse(DEFAULT_IDLE_TIMEOUT), ConnectionLimits.DEFAULT, null, null, Compression.DEFAULT, null,
+            Durations.parse(DEFAULT_SHUTDOWN_GRACE), ChannelRules.NONE, null, Durations.parse(DEFAULT_REDIS_TIMEOUT),
+            Durations.parse(DEFAULT_PRESENCE_TTL));
 
     /**
      * permessage-deflate (RFC 7692).
      *
      * @param enabled negotiate it when a client offers it (true by default)
-     * @param minSize messages smaller than this many bytes go out uncompressed (256 by default)
+     * @param minSize messages smaller than this many bytes go out uncompressed ({@value #DEFAULT_MIN_SIZE})
      */
     public record Compression(boolean enabled, int minSize) {
-        public static final Compression DEFAULT = new Compression(true, 256);
-        public static final Compression OFF = new Compression(false, 256);
+        public static final int DEFAULT_MIN_SIZE = 256;
+        public static final Compression DEFAULT = new Compression(true, DEFAULT_MIN_SIZE);
+        public static final Compression OFF = new Compression(false, DEFAULT_MIN_SIZE);
 
         public Compression {
             if (minSize < 0) {
@@ -65,16 +98,6 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
             Objects.requireNonNull(privateKey, "privateKey");
         }
     }
-    public static final String DEFAULT_HOST = "0.0.0.0";
-    public static final int DEFAULT_PORT = 8080;
-    public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
-    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
-
-    public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT,
-            DEFAULT_MAX_MESSAGE_SIZE, QueueLimits.DEFAULT, DEFAULT_CLOSE_TIMEOUT, DEFAULT_PING_INTERVAL,
-            DEFAULT_IDLE_TIMEOUT, ConnectionLimits.DEFAULT, null, null, Compression.DEFAULT, null);
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
@@ -88,21 +111,47 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
             throw new IllegalArgumentException("maxMessageSize must be at least 1, was " + maxMessageSize);
         }
         Objects.requireNonNull(queueLimits, "queueLimits");
-        Objects.requireNonNull(closeTimeout, "closeTimeout");
-        if (closeTimeout.isNegative() || closeTimeout.isZero()) {
-            throw new IllegalArgumentException("closeTimeout must be positive, was " + closeTimeout);
-        }
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(compression, "compression");
-        Objects.requireNonNull(pingInterval, "pingInterval");
+        Objects.requireNonNull(channelRules, "channelRules");
+        positive("closeTimeout", closeTimeout);
+        positive("pingInterval", pingInterval);
+        positive("shutdownGrace", shutdownGrace);
+        positive("redisTimeout", redisTimeout);
+        positive("presenceTtl", presenceTtl);
         Objects.requireNonNull(idleTimeout, "idleTimeout");
-        if (pingInterval.isNegative() || pingInterval.isZero()) {
-            throw new IllegalArgumentException("pingInterval must be positive, was " + pingInterval);
-        }
         if (idleTimeout.compareTo(pingInterval) <= 0) {
-            throw new IllegalArgumentException("idleTimeout (" + idleTimeout + ") must be longer than pingInterval ("
-                    + pingInterval + ")");
+            throw new IllegalArgumentException("the idle timeout (" + Durations.format(idleTimeout)
+                    + ") must be longer than the ping interval (" + Durations.format(pingInterval) + ")");
         }
+        if (apiKey != null && apiKey.isBlank()) {
+            apiKey = null;
+        }
+        if (redis != null && redis.isBlank()) {
+            redis = null;
+        }
+    }
+
+    private static void positive(String name, Duration value) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + Durations.format(value));
+        }
+    }
+
+    /**
+     * The options of the hub this configuration serves: its queue limits, channel rules, and the
+     * broker (Redis when {@link #redis()} is set; connecting is blocking and happens when the hub
+     * is created, failing with Lettuce's {@code RedisException} if Redis cannot be reached).
+     */
+    public HubOptions hubOptions() {
+        HubOptions options = new HubOptions(queueLimits).withChannelRules(channelRules);
+        String uris = redis;
+        if (uris == null) {
+            return options;
+        }
+        RedisBroker.Options redisOptions = new RedisBroker.Options(redisTimeout, presenceTtl);
+        return options.withBroker(() -> RedisBroker.connect(RedisBroker.parseUris(uris), redisOptions));
     }
 
     /** A builder starting from {@link #DEFAULT}. */
@@ -148,7 +197,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
         return toBuilder().tls(newTls).build();
     }
 
-    public ServerConfig withTokens(io.reactivehub.server.auth.@Nullable TokenVerifier newTokens) {
+    public ServerConfig withTokens(@Nullable TokenVerifier newTokens) {
         return toBuilder().tokens(newTokens).build();
     }
 
@@ -171,9 +220,14 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
         private Duration idleTimeout;
         private ConnectionLimits limits;
         private @Nullable TlsFiles tls;
-        private io.reactivehub.server.auth.@Nullable TokenVerifier tokens;
+        private @Nullable TokenVerifier tokens;
         private Compression compression;
         private @Nullable String apiKey;
+        private Duration shutdownGrace;
+        private ChannelRules channelRules;
+        private @Nullable String redis;
+        private Duration redisTimeout;
+        private Duration presenceTtl;
 
         private Builder(ServerConfig from) {
             host = from.host;
@@ -188,6 +242,11 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
             tokens = from.tokens;
             compression = from.compression;
             apiKey = from.apiKey;
+            shutdownGrace = from.shutdownGrace;
+            channelRules = from.channelRules;
+            redis = from.redis;
+            redisTimeout = from.redisTimeout;
+            presenceTtl = from.presenceTtl;
         }
 
         public Builder host(String value) {
@@ -215,6 +274,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
             return this;
         }
 
+        /** Ping after {@code interval} of silence, close after {@code timeout}. */
         public Builder heartbeat(Duration interval, Duration timeout) {
             pingInterval = interval;
             idleTimeout = timeout;
@@ -231,7 +291,7 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
             return this;
         }
 
-        public Builder tokens(io.reactivehub.server.auth.@Nullable TokenVerifier value) {
+        public Builder tokens(@Nullable TokenVerifier value) {
             tokens = value;
             return this;
         }
@@ -246,10 +306,29 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
             return this;
         }
 
+        public Builder shutdownGrace(Duration value) {
+            shutdownGrace = value;
+            return this;
+        }
+
+        public Builder channelRules(ChannelRules value) {
+            channelRules = value;
+            return this;
+        }
+
+        /** Redis URIs and the command timeout and presence TTL used with them. */
+        public Builder redis(@Nullable String uris, Duration timeout, Duration ttl) {
+            redis = uris;
+            redisTimeout = timeout;
+            presenceTtl = ttl;
+            return this;
+        }
+
         /** @throws IllegalArgumentException or NullPointerException for an invalid combination */
         public ServerConfig build() {
             return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                    limits, tls, tokens, compression, apiKey);
+                    limits, tls, tokens, compression, apiKey, shutdownGrace, channelRules, redis, redisTimeout,
+                    presenceTtl);
         }
     }
 }

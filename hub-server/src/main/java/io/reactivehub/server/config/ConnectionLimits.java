@@ -1,7 +1,8 @@
-package io.reactivehub.server;
+package io.reactivehub.server.config;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Abuse limits. Each is checked where it is cheapest to refuse: connection counts and origins
@@ -70,7 +71,8 @@ public record ConnectionLimits(int maxConnections, int maxConnectionsPerIp, int 
                 origins);
     }
 
-    boolean originAllowed(String origin) {
+    /** Whether a browser of {@code origin} (null: not a browser) may connect. */
+    public boolean originAllowed(@Nullable String origin) {
         return origin == null || allowedOrigins.isEmpty() || allowedOrigins.contains(origin);
     }
 }

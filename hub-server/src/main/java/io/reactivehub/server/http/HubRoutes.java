@@ -1,0 +1,161 @@
+package io.reactivehub.server.http;
+
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
+import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.Codec;
+import io.reactivehub.core.Hub;
+import io.reactivehub.core.codec.DeflateCodec;
+import io.reactivehub.core.codec.HubPushCodec;
+import io.reactivehub.core.codec.RawFrameCodec;
+import io.reactivehub.server.HubMetrics;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubProtocol;
+import io.reactivehub.server.protocol.RawProtocol;
+import io.reactivehub.server.session.ProtocolHandler;
+import io.reactivehub.server.session.Session;
+import io.reactivehub.server.session.SessionContext;
+import io.reactivehub.server.session.SessionRegistry;
+import io.reactivehub.server.transport.PipelineNames;
+import io.reactivehub.server.transport.SharedDeflateHandshaker;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.NettyPipeline;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.HttpServerRoutes;
+import reactor.netty.http.server.WebsocketServerSpec;
+
+/**
+ * A hub's HTTP face: the WebSocket endpoints (raw protocol on {@code /ws} and {@code /ws/{channel}},
+ * hub protocol on {@code /hub}), the server API under {@code /api}, {@code /health} and
+ * {@code /metrics}. {@link #register} mounts them on any Reactor Netty {@link HttpServerRoutes};
+ * {@code HubServer} is the usual way to run them. Thread-safe.
+ */
+public final class HubRoutes {
+    private static final Logger log = LoggerFactory.getLogger(HubRoutes.class);
+    /** The raw protocol's channel for a bare {@code /ws}. */
+    public static final ChannelName DEFAULT_CHANNEL = ChannelName.of("default");
+
+    private final Hub hub;
+    private final ServerConfig config;
+    private final SessionContext context;
+    private final Admission admission;
+    private final ServerApi api;
+    private final HubProtocol hubProtocol;
+    private final Codec rawDeflate;
+    private final SharedDeflateHandshaker deflate;
+    private final WebsocketServerSpec spec;
+    private volatile boolean draining;
+
+    public HubRoutes(Hub hub, ServerConfig config) {
+        this.hub = hub;
+        this.config = config;
+        SessionRegistry sessions = new SessionRegistry();
+        HubMetrics metrics = new HubMetrics(hub, sessions::size);
+        this.context = new SessionContext(hub, config, sessions, metrics);
+        this.admission = new Admission(config, sessions, metrics, () -> draining);
+        this.api = new ServerApi(hub, config.apiKey(), metrics);
+        // One compressing codec per protocol for the whole server: every connection that negotiated
+        // permessage-deflate shares the one compressed frame of a message.
+        int minSize = config.compression().minSize();
+        this.hubProtocol = new HubProtocol(new DeflateCodec(HubPushCodec.INSTANCE, minSize));
+        this.rawDeflate = new DeflateCodec(RawFrameCodec.INSTANCE, minSize);
+        this.deflate = new SharedDeflateHandshaker(config.maxMessageSize());
+        this.spec = WebsocketServerSpec.builder()
+                .maxFramePayloadLength(config.maxMessageSize())
+                .handlePing(false)
+                .compress(false)
+                .build();
+    }
+
+    /** Adds every route of the hub. */
+    public HttpServerRoutes register(HttpServerRoutes routes) {
+        return routes.get("/ws", (req, res) -> raw(req, res, DEFAULT_CHANNEL))
+                .get("/ws/{channel}", this::rawChannel)
+                .get("/hub", (req, res) -> upgrade(req, res, hubProtocol))
+                .post("/api/publish", api::publish)
+                .get("/api/channels/{channel}/presence", api::presence)
+                .get("/api/channels/{channel}/history", api::history)
+                .get("/health", this::health)
+                .get("/metrics", this::metrics);
+    }
+
+    /** The open sessions. */
+    public SessionRegistry sessions() {
+        return context.sessions();
+    }
+
+    /** From now on every upgrade is refused with 503 and {@code /health} says DRAINING. */
+    public void drain() {
+        draining = true;
+    }
+
+    private Publisher<Void> rawChannel(HttpServerRequest req, HttpServerResponse res) {
+        String name = req.param("channel");
+        if (name == null || !ChannelName.isValid(name)) {
+            return Responses.text(res, HttpResponseStatus.BAD_REQUEST, "invalid channel name: 1 to "
+                    + ChannelName.MAX_LENGTH + " characters from A-Z a-z 0-9 _ - . : @ = ~");
+        }
+        return raw(req, res, ChannelName.of(name));
+    }
+
+    /** Upgrades to the raw protocol on {@code channel}. */
+    public Publisher<Void> raw(HttpServerRequest req, HttpServerResponse res, ChannelName channel) {
+        return upgrade(req, res, new RawProtocol(channel, rawDeflate));
+    }
+
+    /** Admission, then the upgrade into a session speaking {@code protocol}. */
+    private Publisher<Void> upgrade(HttpServerRequest req, HttpServerResponse res, ProtocolHandler protocol) {
+        Admission.Result result = admission.admit(req);
+        if (result instanceof Admission.Refused refused) {
+            return refused.send(res);
+        }
+        Session session = new Session(context, protocol, Admission.ip(req), ((Admission.Admitted) result).principal());
+        if (config.compression().enabled()) {
+            offerCompression(req);
+        }
+        return res.sendWebsocket(session::handle, spec);
+    }
+
+    /**
+     * Puts a permessage-deflate negotiator in front of the upgrade (as Reactor Netty does for its
+     * own compression): it reads the offer now and answers it in the 101 response.
+     */
+    private void offerCompression(HttpServerRequest req) {
+        String offered = req.requestHeaders().get(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS);
+        if (offered == null || !offered.contains(SharedDeflateHandshaker.PERMESSAGE_DEFLATE)) {
+            return;
+        }
+        req.withConnection(connection -> {
+            ChannelPipeline pipeline = connection.channel().pipeline();
+            WebSocketServerExtensionHandler extensions = new WebSocketServerExtensionHandler(deflate);
+            DefaultFullHttpRequest copy = new DefaultFullHttpRequest(req.version(), req.method(), req.uri());
+            copy.headers().set(req.requestHeaders());
+            try {
+                extensions.channelRead(pipeline.context(NettyPipeline.ReactiveBridge), copy);
+                pipeline.addAfter(NettyPipeline.HttpCodec, PipelineNames.EXTENSIONS, extensions);
+            } catch (Exception e) {
+                log.warn("cannot negotiate compression, continuing without: {}", e.toString());
+            }
+        });
+    }
+
+    /** 200 with a small JSON status while serving, 503 while shutting down. */
+    private Publisher<Void> health(HttpServerRequest req, HttpServerResponse res) {
+        String body = "{\"status\":\"" + (draining ? "DRAINING" : "UP") + "\",\"connections\":"
+                + context.sessions().size() + ",\"channels\":" + hub.channelCount() + "}";
+        return Responses.json(res, draining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
+    }
+
+    /** Prometheus text exposition of the hub_* meters. */
+    private Publisher<Void> metrics(HttpServerRequest req, HttpServerResponse res) {
+        return res.header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                .sendString(Mono.fromCallable(context.metrics()::scrape));
+    }
+}

@@ -1,0 +1,41 @@
+package io.reactivehub.server.protocol;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.reactivehub.core.ErrorCode;
+import io.reactivehub.core.HubException;
+import io.reactivehub.server.HubMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A failed hub operation as every protocol reports it: its {@link ErrorCode} (100 for the
+ * unexpected), its message and its HTTP status. {@link #of} is the one place a failure is
+ * counted and, when it is the hub's own fault, logged.
+ */
+public record Failure(ErrorCode code, String message) {
+    private static final Logger log = LoggerFactory.getLogger(Failure.class);
+
+    /**
+     * Classifies a failure: counted in the metrics, logged at error level if unexpected.
+     *
+     * @param what the operation and who asked, for the log (e.g. "session 7: publish to room")
+     */
+    public static Failure of(Throwable e, String what, HubMetrics metrics) {
+        ErrorCode code = e instanceof HubException he ? he.errorCode() : ErrorCode.INTERNAL;
+        if (code == ErrorCode.INTERNAL) {
+            log.error("{} failed", what, e);
+        }
+        metrics.failed(code);
+        return new Failure(code, String.valueOf(e.getMessage()));
+    }
+
+    /** 503 broker unavailable or hub closed, 404 not enabled, 500 the hub's own failure, 400 bad input. */
+    public HttpResponseStatus httpStatus() {
+        return switch (code) {
+            case UNAVAILABLE, HUB_CLOSED -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case NOT_ENABLED -> HttpResponseStatus.NOT_FOUND;
+            case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+            default -> HttpResponseStatus.BAD_REQUEST;
+        };
+    }
+}

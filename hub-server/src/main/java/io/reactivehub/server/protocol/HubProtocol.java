@@ -1,0 +1,231 @@
+package io.reactivehub.server.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.Codec;
+import io.reactivehub.core.ErrorCode;
+import io.reactivehub.core.HubException;
+import io.reactivehub.core.PayloadType;
+import io.reactivehub.core.PresenceEvent;
+import io.reactivehub.core.SubscribeResult;
+import io.reactivehub.core.codec.HubPushCodec;
+import io.reactivehub.server.auth.Principal;
+import io.reactivehub.server.auth.TokenVerifier;
+import io.reactivehub.server.session.Deliveries;
+import io.reactivehub.server.session.ProtocolHandler;
+import io.reactivehub.server.session.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub protocol (version 1) on {@code /hub}: JSON commands in text frames
+ * ({@link CommandParser}), each answered with a reply or an error ({@link HubJson}); messages
+ * pushed as {@code {"channel":"room","offset":7,"data":...}} ({@link HubPushCodec}). A bad command
+ * gets an error reply and the connection stays open.
+ */
+public final class HubProtocol implements ProtocolHandler {
+    private static final Logger log = LoggerFactory.getLogger(HubProtocol.class);
+
+    private final Codec compressed;
+
+    /** @param compressed the server's one shared compressing form of {@link HubPushCodec} */
+    public HubProtocol(Codec compressed) {
+        this.compressed = compressed;
+    }
+
+    @Override
+    public Codec codec(boolean deflate) {
+        return deflate ? compressed : HubPushCodec.INSTANCE;
+    }
+
+    @Override
+    public void opened(Session session) {
+    }
+
+    @Override
+    public void onFrame(Session session, WebSocketFrame frame) {
+        if (frame instanceof PongWebSocketFrame) {
+            return;
+        }
+        if (!(frame instanceof TextWebSocketFrame)) {
+            reject(session, NullNode.getInstance(), ErrorCode.MALFORMED, "the hub protocol takes JSON in text frames");
+            return;
+        }
+        Command command;
+        try {
+            command = CommandParser.parse(frame.content());
+        } catch (CommandException e) {
+            reject(session, e.id(), e.errorCode(), e.getMessage());
+            return;
+        }
+        try {
+            run(session, command);
+        } catch (HubException e) {
+            reject(session, command.id(), e.errorCode(), e.getMessage());
+        }
+    }
+
+    private void run(Session session, Command command) {
+        if (command instanceof Command.Subscribe c) {
+            subscribe(session, c);
+        } else if (command instanceof Command.Unsubscribe c) {
+            if (!session.subscriptions().unsubscribe(c.channel())) {
+                throw new HubException(ErrorCode.NOT_SUBSCRIBED, "not subscribed to " + c.channel());
+            }
+            reply(session, HubJson.ok(c.id()));
+        } else if (command instanceof Command.Publish c) {
+            publish(session, c);
+        } else if (command instanceof Command.History c) {
+            history(session, c);
+        } else if (command instanceof Command.Presence c) {
+            presence(session, c);
+        } else if (command instanceof Command.Refresh c) {
+            refresh(session, c);
+        } else {
+            reply(session, HubJson.ok(command.id())); // ping
+        }
+    }
+
+    private void subscribe(Session session, Command.Subscribe c) {
+        ChannelName channel = c.channel();
+        if (session.subscriptions().contains(channel)) {
+            throw new HubException(ErrorCode.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
+        }
+        if (!session.maySubscribe(channel)) {
+            throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to subscribe to " + channel);
+        }
+        int max = session.config().limits().maxSubscriptions();
+        if (session.subscriptions().count() >= max) {
+            throw new HubException(ErrorCode.LIMIT_EXCEEDED, "at most " + max + " subscriptions per connection");
+        }
+        // The reply is sent by the listener's onSubscribed: once the broker delivers the channel
+        // here, before any recovered or live push; whatever is published after the client reads it
+        // reaches the client.
+        session.subscriptions().subscribe(channel, new Pushes(session, c), c.recover())
+                .subscribe(null, e -> failed(session, c.id(), "subscribe to " + channel, e));
+    }
+
+    private void publish(Session session, Command.Publish c) {
+        if (!session.mayPublishTo(c.channel())) {
+            throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to publish to " + c.channel());
+        }
+        if (!session.mayPublish()) {
+            throw new HubException(ErrorCode.RATE_LIMITED, "publish rate limit exceeded ("
+                    + session.config().limits().publishRate() + " msg/s)");
+        }
+        long start = System.nanoTime();
+        session.hub().publish(c.channel(), c.payload(), PayloadType.JSON).subscribe(
+                result -> {
+                    session.metrics().published(c.payload().length, start);
+                    reply(session, HubJson.published(c.id(), result));
+                },
+                e -> failed(session, c.id(), "publish to " + c.channel(), e));
+    }
+
+    private void history(Session session, Command.History c) {
+        if (!session.maySubscribe(c.channel())) {
+            throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to read " + c.channel());
+        }
+        session.hub().history(c.channel(), c.since(), c.limit()).subscribe(
+                history -> reply(session, HubJson.history(c.id(), history)),
+                e -> failed(session, c.id(), "history of " + c.channel(), e));
+    }
+
+    private void presence(Session session, Command.Presence c) {
+        if (!session.maySubscribe(c.channel())) {
+            throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to read " + c.channel());
+        }
+        session.hub().presence(c.channel()).subscribe(
+                clients -> reply(session, HubJson.presence(c.id(), clients)),
+                e -> failed(session, c.id(), "presence of " + c.channel(), e));
+    }
+
+    /** A fresh token for the same subject extends the connection. */
+    private void refresh(Session session, Command.Refresh c) {
+        TokenVerifier tokens = session.config().tokens();
+        Principal current = session.principal();
+        if (tokens == null || current == null) {
+            throw new HubException(ErrorCode.INVALID_FIELD, "authentication is off: nothing to refresh");
+        }
+        Principal next;
+        try {
+            next = tokens.verify(c.token());
+        } catch (TokenVerifier.InvalidTokenException e) {
+            session.metrics().authFailure();
+            throw new HubException(ErrorCode.INVALID_TOKEN, e.getMessage());
+        }
+        if (!next.subject().equals(current.subject())) {
+            session.metrics().authFailure();
+            throw new HubException(ErrorCode.INVALID_TOKEN, "the new token is for another subject");
+        }
+        session.refreshed(next);
+        ObjectNode reply = HubJson.ok(c.id());
+        reply.put("expires", next.expiresAt().getEpochSecond());
+        reply(session, reply);
+    }
+
+    /** Answers a failed asynchronous operation with its error code. */
+    private void failed(Session session, JsonNode id, String what, Throwable e) {
+        Failure failure = Failure.of(e, "session " + session.id() + ": " + what, session.metrics());
+        reject(session, id, failure.code(), failure.message());
+    }
+
+    private void reject(Session session, JsonNode id, ErrorCode code, String message) {
+        log.info("session {}: rejected command: {} {}", session.id(), code.code(), message);
+        session.metrics().protocolError();
+        reply(session, HubJson.error(id, code, message));
+    }
+
+    private static void reply(Session session, ObjectNode reply) {
+        session.send(HubJson.frame(reply));
+    }
+
+    @Override
+    public String describe(Session session) {
+        return "hub protocol, " + session.subscriptions().count() + " channels";
+    }
+
+    /**
+     * A subscription's listener: its reply on subscribe, messages encoded once for every
+     * subscriber, join/leave pushes if asked for, and an {@code unsubscribed} push when this node
+     * lost messages of the channel.
+     */
+    private static final class Pushes extends Deliveries {
+        private final Session session;
+        private final Command.Subscribe command;
+
+        Pushes(Session session, Command.Subscribe command) {
+            super(session);
+            this.session = session;
+            this.command = command;
+        }
+
+        @Override
+        public void onSubscribed(SubscribeResult result) {
+            reply(session, HubJson.subscribed(command.id(), result, command.recover() != null));
+        }
+
+        @Override
+        public void onPresence(PresenceEvent event) {
+            if (command.joinLeave()) {
+                reply(session, HubJson.presencePush(command.channel(), event));
+            }
+        }
+
+        @Override
+        public void onInterrupted() {
+            ChannelName channel = command.channel();
+            if (session.subscriptions().unsubscribe(channel)) {
+                session.metrics().resubscribeRequested();
+                log.info("session {}: messages of {} were lost on this node; asking the client to resubscribe ({})",
+                        session.id(), channel, HubJson.RESUBSCRIBE);
+                reply(session, HubJson.unsubscribedPush(channel));
+            }
+        }
+    }
+}

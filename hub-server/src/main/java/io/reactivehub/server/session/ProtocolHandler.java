@@ -1,0 +1,30 @@
+package io.reactivehub.server.session;
+
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.reactivehub.core.Codec;
+
+/**
+ * What a protocol does with a {@link Session}: one stateless instance serves every connection of
+ * its protocol. Called on the connection's event loop, one call at a time per session.
+ */
+public interface ProtocolHandler {
+
+    /**
+     * The codec of this protocol's pushes on a connection, chosen once when it opens.
+     *
+     * @param compressed whether the connection negotiated permessage-deflate
+     */
+    Codec codec(boolean compressed);
+
+    /** The connection is set up (pipeline, writer, codec); called once, before the first frame. */
+    void opened(Session session);
+
+    /**
+     * A complete, validated data frame (text or binary) or a pong (ping and close frames are handled
+     * below); released after this returns.
+     */
+    void onFrame(Session session, WebSocketFrame frame);
+
+    /** A short label for logs: the protocol and what the session does with it. */
+    String describe(Session session);
+}

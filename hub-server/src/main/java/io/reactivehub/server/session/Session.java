@@ -1,0 +1,331 @@
+package io.reactivehub.server.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ClientInfo;
+import io.reactivehub.core.Codec;
+import io.reactivehub.core.Hub;
+import io.reactivehub.core.QueueLimits;
+import io.reactivehub.server.HubMetrics;
+import io.reactivehub.server.auth.Principal;
+import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.transport.ConnectionWriter;
+import io.reactivehub.server.transport.FrameGuards;
+import io.reactivehub.server.transport.HubPipeline;
+import io.reactivehub.server.transport.SharedDeflateHandshaker;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+
+/**
+ * One WebSocket connection, whatever its protocol: who it is (its token), its
+ * {@link Subscriptions}, its publish budget and its single bounded outbound queue of encoded frames
+ * ({@link ConnectionWriter}). Its {@link ProtocolHandler} gives frames their meaning.
+ *
+ * <p>Threads: inbound frames, timers and the close run on the connection's event loop;
+ * deliveries arrive from publishers' threads and only touch the thread-safe writer.
+ */
+public final class Session {
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final AtomicLong IDS = new AtomicLong();
+    /** Makes session ids unique across nodes (they name clients in presence). */
+    private static final String NODE = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
+
+    private final String id = NODE + "-" + IDS.incrementAndGet();
+    private final SessionContext context;
+    private final ProtocolHandler protocol;
+    private final String ip;
+    private final Subscriptions subscriptions;
+    private final @Nullable PublishBudget budget;
+    private final AtomicBoolean released = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile @Nullable Principal principal;
+    private volatile @Nullable Connection connection;
+    private volatile @Nullable WebsocketOutbound outbound;
+    private volatile @Nullable ConnectionWriter writer;
+    /** How this connection's pushes are encoded: chosen once it opens. */
+    private volatile @Nullable Codec codec;
+    private @Nullable ScheduledFuture<?> expiry;
+
+    /**
+     * @param ip        the remote address, whose connection slot this session gives back when it ends
+     * @param principal who the verified token says this is, or null when the hub runs open
+     */
+    public Session(SessionContext context, ProtocolHandler protocol, String ip, @Nullable Principal principal) {
+        this.context = context;
+        this.protocol = protocol;
+        this.ip = ip;
+        this.principal = principal;
+        this.subscriptions = new Subscriptions(this);
+        ConnectionLimits limits = context.config().limits();
+        this.budget = limits.publishRate() > 0 ? new PublishBudget(limits.publishRate(), limits.publishBurst()) : null;
+    }
+
+    /** Unique across nodes: names the client in presence and the session in logs. */
+    public String id() {
+        return id;
+    }
+
+    public Hub hub() {
+        return context.hub();
+    }
+
+    public ServerConfig config() {
+        return context.config();
+    }
+
+    public HubMetrics metrics() {
+        return context.metrics();
+    }
+
+    public Subscriptions subscriptions() {
+        return subscriptions;
+    }
+
+    /** Who the connection's token says it is; null when the hub runs open. */
+    public @Nullable Principal principal() {
+        return principal;
+    }
+
+    /** Who this connection is in presence: its id and its token's subject. */
+    public ClientInfo clientInfo() {
+        Principal p = principal;
+        return new ClientInfo(id, p == null ? null : p.subject());
+    }
+
+    /** Whether the token (if any) allows subscribing to {@code channel}. */
+    public boolean maySubscribe(ChannelName channel) {
+        Principal p = principal;
+        return p == null || p.maySubscribe(channel);
+    }
+
+    /** Whether the token (if any) allows publishing to {@code channel}. */
+    public boolean mayPublishTo(ChannelName channel) {
+        Principal p = principal;
+        return p == null || p.mayPublish(channel);
+    }
+
+    /**
+     * Whether this connection may publish one more message now. When it may not, the refusal is
+     * counted, and a connection that keeps publishing into the limit is closed with 1008.
+     */
+    public boolean mayPublish() {
+        if (budget == null || budget.tryTake()) {
+            return true;
+        }
+        metrics().rateLimited();
+        if (budget.abusive() && !closing.get()) {
+            log.info("session {} ({}): kept publishing over {} msg/s; closing with {}", id, describe(),
+                    config().limits().publishRate(), DisconnectReason.RATE_LIMITED.code());
+            close(DisconnectReason.RATE_LIMITED);
+        }
+        return false;
+    }
+
+    /** Replaces the token (a refresh): new permissions, new expiry. On the event loop. */
+    public void refreshed(Principal next) {
+        principal = next;
+        Connection c = connection;
+        if (c != null) {
+            scheduleExpiry(c);
+        }
+    }
+
+    /** Closes the connection with 4003 when its token expires (re-armed by each refresh). */
+    private void scheduleExpiry(Connection c) {
+        Principal p = principal;
+        if (p == null) {
+            return;
+        }
+        ScheduledFuture<?> previous = expiry;
+        if (previous != null) {
+            previous.cancel(false);
+        }
+        long delay = Math.max(0, p.expiresAt().toEpochMilli() - System.currentTimeMillis());
+        expiry = c.channel().eventLoop().schedule(() -> {
+            log.info("session {} ({}): token of '{}' expired; closing with {}", id, describe(), p.subject(),
+                    DisconnectReason.TOKEN_EXPIRED.code());
+            close(DisconnectReason.TOKEN_EXPIRED);
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** The Reactor Netty WebSocket handler body for this session. */
+    public Publisher<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
+        this.outbound = out;
+        context.sessions().add(this, ip);
+        in.withConnection(this::open);
+        protocol.opened(this);
+        return in.receiveFrames()
+                .doOnNext(frame -> protocol.onFrame(this, frame))
+                .onErrorResume(e -> {
+                    log.debug("session {}: inbound ended: {}", id, e.toString());
+                    return Mono.empty();
+                })
+                .then()
+                .doFinally(signal -> release());
+    }
+
+    private void open(Connection c) {
+        connection = c;
+        codec = protocol.codec(SharedDeflateHandshaker.isNegotiated(c.channel()));
+        writer = HubPipeline.install(c, config(), config().queueLimits(), metrics(), this::slowConsumer, this::idle);
+        c.onDispose(this::connectionClosed);
+        scheduleExpiry(c);
+        log.debug("session {}: open from {} ({})", id, c.channel().remoteAddress(), describe());
+    }
+
+    /** On the event loop, once: the peer was silent for the idle timeout. */
+    private void idle(ChannelHandlerContext ctx) {
+        log.info("session {} ({}): silent for {}, closing with {}", id, describe(), config().idleTimeout(),
+                DisconnectReason.IDLE_TIMEOUT.code());
+        metrics().idleTimeout();
+        // The peer is likely gone: send the close frame and cut the connection without waiting.
+        FrameGuards.closeWith(ctx, DisconnectReason.IDLE_TIMEOUT.code(), DisconnectReason.IDLE_TIMEOUT.reason());
+    }
+
+    /** On the event loop, once: the writer overflowed under the disconnect policy (backlog already discarded). */
+    private void slowConsumer() {
+        QueueLimits limits = config().queueLimits();
+        log.info("session {} ({}): slow consumer, more than {} messages or {} bytes waiting; closing with {}",
+                id, describe(), limits.maxMessages(), limits.maxBytes(), DisconnectReason.SLOW_CONSUMER.code());
+        metrics().slowConsumer();
+        close(DisconnectReason.SLOW_CONSUMER);
+    }
+
+    /** The writer; only once open. */
+    ConnectionWriter writer() {
+        ConnectionWriter w = writer;
+        if (w == null) {
+            throw new IllegalStateException("session " + id + " is not open");
+        }
+        return w;
+    }
+
+    /** The codec of this connection's pushes; only once open. */
+    Codec codec() {
+        Codec c = codec;
+        if (c == null) {
+            throw new IllegalStateException("session " + id + " is not open");
+        }
+        return c;
+    }
+
+    /** Puts a frame of this session's own (a reply) in the outbound queue; the session owns it now. */
+    public void send(ByteBuf frame) {
+        ConnectionWriter w = writer;
+        if (w == null) {
+            frame.release();
+        } else {
+            w.offer(frame);
+        }
+    }
+
+    /** Whether the connection is open and not being closed. */
+    public boolean isOpen() {
+        Connection c = connection;
+        return !closing.get() && !released.get() && c != null && !c.isDisposed();
+    }
+
+    /** Short label for logs: the protocol and what the session does. */
+    public String describe() {
+        return protocol.describe(this);
+    }
+
+    /**
+     * Closes the session from the server side: stops deliveries now, writes what the socket takes
+     * of the queue, sends the close frame behind it and discards the rest; cuts the TCP connection
+     * if the client has not completed the close within the configured close timeout.
+     */
+    public void close(DisconnectReason reason) {
+        close(reason, false, config().closeTimeout());
+    }
+
+    /**
+     * Closes for a server shutdown: no new messages, everything already queued is written, then
+     * the close frame; the TCP connection is cut after {@code grace} whatever happened.
+     */
+    public void closeAfterDrain(DisconnectReason reason, Duration grace) {
+        close(reason, true, grace);
+    }
+
+    private void close(DisconnectReason reason, boolean drainFirst, Duration cutAfter) {
+        Connection c = connection;
+        WebsocketOutbound out = outbound;
+        ConnectionWriter w = writer;
+        if (c == null || out == null || w == null || !closing.compareAndSet(false, true)) {
+            return;
+        }
+        subscriptions.clear();
+        Runnable sendClose = () -> {
+            w.close();
+            out.sendClose(reason.code(), reason.reason())
+                    .subscribe(null, e -> log.debug("session {}: close failed: {}", id, e.toString()));
+        };
+        // One look at the event loop: once the close frame is out the channel may close and be
+        // deregistered at once, and a closed channel no longer answers eventLoop().
+        EventLoop loop;
+        try {
+            loop = c.channel().eventLoop();
+        } catch (IllegalStateException e) {
+            release(); // already closed and deregistered: nothing to send
+            return;
+        }
+        loop.execute(() -> {
+            if (drainFirst) {
+                w.whenDrained(sendClose);
+            } else {
+                w.run();
+                sendClose.run();
+            }
+        });
+        loop.schedule(() -> {
+            if (!c.isDisposed()) {
+                log.debug("session {}: close not completed within {}, cutting the connection", id, cutAfter);
+                c.dispose();
+            }
+        }, cutAfter.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The session is over (its inbound ended, or the connection closed): leave every channel at
+     * once and drop what waits. Idempotent.
+     */
+    private void release() {
+        if (released.compareAndSet(false, true)) {
+            subscriptions.clear();
+            ConnectionWriter w = writer;
+            if (w != null) {
+                w.close();
+            }
+            ScheduledFuture<?> timer = expiry;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            log.debug("session {}: closed", id);
+        }
+    }
+
+    /**
+     * The TCP connection is closed: only now does the session stop counting as open, so that a
+     * shutdown waiting for the last session knows every close frame has been written.
+     */
+    private void connectionClosed() {
+        release();
+        context.sessions().remove(this, ip);
+    }
+}
