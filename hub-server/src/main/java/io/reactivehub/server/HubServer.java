@@ -8,6 +8,7 @@ import io.reactivehub.server.http.HubRoutes;
 import io.reactivehub.server.session.DisconnectReason;
 import io.reactivehub.server.session.Session;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +56,8 @@ public final class HubServer implements AutoCloseable {
     /** What the server does, in the words of its options, once at startup. */
     private static void logStarted(ServerConfig config, int port) {
         String scheme = config.tls() != null ? "wss" : "ws";
-        log.info("hub listening on {}://{}:{}: raw protocol on /ws and /ws/{channel}, hub protocol on /hub; "
-                + "health on /health, metrics on /metrics", scheme, config.host(), port);
+        log.info("hub listening on {}:{} ({}): raw protocol on /ws and /ws/{channel}, hub protocol on /hub; "
+                + "health on /health, metrics on /metrics", config.host(), port, scheme);
         if (config.tokens() == null) {
             log.warn("authentication is off: anyone can connect, subscribe and publish "
                     + "(set --jwt-secret or --jwt-public-key)");
@@ -68,7 +69,7 @@ public final class HubServer implements AutoCloseable {
         log.info("limits: max message {} bytes, queue {} messages / {} bytes per connection ({} slow consumers), "
                         + "ping every {}, idle timeout {}, compression {}",
                 config.maxMessageSize(), queue.maxMessages(), queue.maxBytes(),
-                queue.policy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                queue.policy().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 Durations.format(config.pingInterval()), Durations.format(config.idleTimeout()),
                 config.compression().enabled() ? "on (from " + config.compression().minSize() + " bytes)" : "off");
     }

@@ -160,6 +160,19 @@ class RecoveryBufferTest {
         }
 
         @Test
+        void afterAnInterruptionANewNumberingFromOneIsDeliveredInFull() {
+            RecoveryBuffer buffer = buffer(new StreamPosition(2, EPOCH));
+            buffer.release(history(5, 3, 4, 5));
+
+            // The broker lost the channel: a new epoch numbers from 1 again, announced first.
+            buffer.onInterrupted();
+            offer(buffer, 1, 2, 3);
+
+            assertThat(target.interruptions).hasValue(1);
+            assertThat(target.offsets()).containsExactly(3L, 4L, 5L, 1L, 2L, 3L);
+        }
+
+        @Test
         void nothingMissedMeansRecoveredWithoutReplay() {
             RecoveryBuffer buffer = buffer(new StreamPosition(5, EPOCH));
             offer(buffer, 6, 7);
