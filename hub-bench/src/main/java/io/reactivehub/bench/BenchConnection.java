@@ -12,6 +12,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import io.netty.buffer.Unpooled;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * One generator connection, subscriber or publisher (a publisher is a channel member too, and its
@@ -36,7 +39,7 @@ final class BenchConnection extends ByteToMessageDecoder {
     private boolean needFlush;
     volatile boolean received;
     private final boolean deflate;
-    private java.util.zip.Inflater inflater;
+    private Inflater inflater;
     private byte[] inflated;
     /** Churn connections come and go; their closes are not losses. */
     boolean churner;
@@ -204,7 +207,7 @@ final class BenchConnection extends ByteToMessageDecoder {
     /** One permessage-deflate message (the server keeps no context between messages). */
     private ByteBuf inflate(ByteBuf in, int at, int n) {
         if (inflater == null) {
-            inflater = new java.util.zip.Inflater(true);
+            inflater = new Inflater(true);
             inflated = new byte[1 << 16];
         }
         byte[] input = new byte[n + 4];
@@ -215,8 +218,8 @@ final class BenchConnection extends ByteToMessageDecoder {
         inflater.setInput(input);
         try {
             int size = inflater.inflate(inflated);
-            return io.netty.buffer.Unpooled.wrappedBuffer(inflated, 0, size);
-        } catch (java.util.zip.DataFormatException e) {
+            return Unpooled.wrappedBuffer(inflated, 0, size);
+        } catch (DataFormatException e) {
             throw new IllegalStateException("server sent a corrupt compressed message", e);
         }
     }

@@ -14,6 +14,7 @@ import org.jfree.chart.plot.DatasetRenderingOrder;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.LineAndShapeRenderer;
 import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 
 /** A PNG of a set of runs: deliveries/s as bars, latency percentiles as lines on a second axis. */
 final class LoadChart {
@@ -40,7 +41,7 @@ final class LoadChart {
         plot.setRangeAxis(0, deliveries);
         BarRenderer bars = new BarRenderer();
         bars.setSeriesPaint(0, new Color(0x4C72B0));
-        bars.setBarPainter(new org.jfree.chart.renderer.category.StandardBarPainter());
+        bars.setBarPainter(new StandardBarPainter());
         bars.setShadowVisible(false);
         plot.setRenderer(0, bars);
         plot.setDataset(1, latency);

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
+import com.sun.management.OperatingSystemMXBean;
+import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * One load run: connect subscribers and publishers, warm up, measure, drain, report. Latency is
@@ -222,7 +224,7 @@ final class LoadRun {
 
         sending = true;
         long start = nowNanos();
-        List<io.netty.util.concurrent.ScheduledFuture<?>> tickers = new ArrayList<>();
+        List<ScheduledFuture<?>> tickers = new ArrayList<>();
         if (maxRate()) {
             pubs.forEach(p -> p.channel().eventLoop().execute(() -> p.startWindow(o.window())));
         } else {
@@ -419,7 +421,7 @@ final class LoadRun {
     }
 
     private static long selfCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     static String ms(long nanos) {

@@ -8,6 +8,13 @@ import io.reactivehub.server.config.ServerConfig;
 import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import io.reactivehub.core.HubOptions;
+import io.reactivehub.core.QueueLimits;
+import io.reactivehub.core.redis.RedisBroker;
+import io.reactivehub.core.testing.RedisProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 /** A seconds-long run of the generator against a real hub: it connects, measures and loses nothing. */
 class LoadSmokeIT {
@@ -27,7 +34,7 @@ class LoadSmokeIT {
             assertThat(result.gaps()).isZero();
             assertThat(result.reordered()).isZero();
             assertThat(result.latency().getTotalCount()).isEqualTo(result.delivered());
-            assertThat(LoadResult.table(java.util.List.of(result))).contains("smoke");
+            assertThat(LoadResult.table(List.of(result))).contains("smoke");
         } finally {
             hub.dispose();
         }
@@ -35,11 +42,11 @@ class LoadSmokeIT {
 
     @Test
     void crossNodeRunPublishesOnOneNodeAndMeasuresDeliveriesOnAnother() throws Exception {
-        try (io.reactivehub.core.testing.RedisProcess redis = io.reactivehub.core.testing.RedisProcess.start()) {
-            io.reactivehub.core.HubOptions options = new io.reactivehub.core.HubOptions(io.reactivehub.core.QueueLimits.DEFAULT)
-                    .withBroker(() -> io.reactivehub.core.redis.RedisBroker.connect(
-                            io.reactivehub.core.redis.RedisBroker.parseUris(redis.uri()),
-                            io.reactivehub.core.redis.RedisBroker.Options.DEFAULT));
+        try (RedisProcess redis = RedisProcess.start()) {
+            HubOptions options = new HubOptions(QueueLimits.DEFAULT)
+                    .withBroker(() -> RedisBroker.connect(
+                            RedisBroker.parseUris(redis.uri()),
+                            RedisBroker.Options.DEFAULT));
             Hub a = Hub.create(options);
             Hub b = Hub.create(options);
             try (HubServer nodeA = HubServer.start(a, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0));
@@ -89,7 +96,7 @@ class LoadSmokeIT {
     }
 
     @Test
-    void churnAndIdleRunsReportWhatTheyMeasure(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void churnAndIdleRunsReportWhatTheyMeasure(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Hub hub = Hub.create();
         try (HubServer server = HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             URI url = URI.create("ws://127.0.0.1:" + server.port() + "/ws/churn");
@@ -102,9 +109,9 @@ class LoadSmokeIT {
                     .execute();
             assertThat(idle.connections()).isEqualTo(50);
             assertThat(idle.serverRssBytes()).isPositive();
-            java.nio.file.Path png = dir.resolve("chart.png");
-            LoadChart.write(java.util.List.of(churn, idle), png);
-            assertThat(java.nio.file.Files.size(png)).isPositive();
+            Path png = dir.resolve("chart.png");
+            LoadChart.write(List.of(churn, idle), png);
+            assertThat(Files.size(png)).isPositive();
         } finally {
             hub.dispose();
         }

@@ -11,6 +11,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
+import org.assertj.core.api.Assertions;
 
 /**
  * What every broker must do, run against each: numbering, history, recovery with and without a
@@ -178,9 +179,9 @@ public abstract class BrokerContract {
     void historyAndPresenceAreRefusedWhereTheChannelHasNone() {
         start();
         ChannelName ch = ChannelName.of(unique("live:"));
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> a.history(ch, null, 5).block(TIMEOUT)))
+        assertThat(Assertions.catchThrowable(() -> a.history(ch, null, 5).block(TIMEOUT)))
                 .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NOT_ENABLED));
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> a.presence(ch).block(TIMEOUT)))
+        assertThat(Assertions.catchThrowable(() -> a.presence(ch).block(TIMEOUT)))
                 .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NOT_ENABLED));
     }
 }

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.test.StepVerifier;
+import java.util.Collections;
+import org.reactivestreams.Subscription;
 
 class LocalHubTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -107,7 +109,7 @@ class LocalHubTest {
             List<List<Message>> received = new ArrayList<>();
             List<Disposable> subs = new ArrayList<>();
             for (int s = 0; s < 3; s++) {
-                List<Message> box = java.util.Collections.synchronizedList(new ArrayList<>());
+                List<Message> box = Collections.synchronizedList(new ArrayList<>());
                 received.add(box);
                 subs.add(hub.subscribe(room, roomy).subscribe(box::add));
             }
@@ -189,7 +191,7 @@ class LocalHubTest {
             AtomicReference<Throwable> slowError = new AtomicReference<>();
             BaseSubscriber<Message> stalled = new BaseSubscriber<>() {
                 @Override
-                protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                protected void hookOnSubscribe(Subscription subscription) {
                     // requests nothing: a consumer that stopped reading
                 }
 
@@ -236,7 +238,7 @@ class LocalHubTest {
             return Unpooled.wrappedBuffer(m.payload());
         };
         List<ByteBuf> seen = new ConcurrentLinkedQueue<ByteBuf>().stream().toList();
-        List<ByteBuf> frames = java.util.Collections.synchronizedList(new ArrayList<>(seen));
+        List<ByteBuf> frames = Collections.synchronizedList(new ArrayList<>(seen));
         List<Disposable> listeners = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             listeners.add(hub.attach(room, m -> frames.add(m.encoded(codec))));

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.time.Duration;
 
 /** JWT at the upgrade, channel permissions from claims, expiry and refresh. */
 class AuthIT {
@@ -92,7 +93,7 @@ class AuthIT {
             String token = hs("ann", in(60), List.of("*"), List.of("*"));
             try (WsTestClient header = connect("/ws/room", token);
                  WsTestClient query = WsTestClient.connect(fixture.port(), "/ws/room?token=" + token)) {
-                await().atMost(java.time.Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 2);
+                await().atMost(Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 2);
             }
         }
 
@@ -126,7 +127,7 @@ class AuthIT {
             String rs256 = token(new RSASSASigner(keys.getPrivate()), JWSAlgorithm.RS256, "ann", in(60), null,
                     List.of("*"), List.of("*"));
             try (WsTestClient ok = connect("/ws/room", rs256)) {
-                await().atMost(java.time.Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 1);
             }
             // HS256 "signed" with the public key's bytes: the classic confusion attack.
             byte[] publicBytes = Files.readAllBytes(pem);
@@ -148,7 +149,7 @@ class AuthIT {
             String es256 = token(new ECDSASigner((ECPrivateKey) keys.getPrivate()), JWSAlgorithm.ES256, "ann", in(60),
                     null, List.of("*"), List.of("*"));
             try (WsTestClient ok = connect("/ws/room", es256)) {
-                await().atMost(java.time.Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 1);
             }
         }
     }

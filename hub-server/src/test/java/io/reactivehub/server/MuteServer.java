@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
 
 /** A "server" that completes a WebSocket handshake and then never says anything again. */
 final class MuteServer {
@@ -21,7 +23,7 @@ final class MuteServer {
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             String key = null;
             for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("sec-websocket-key:")) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("sec-websocket-key:")) {
                     key = line.substring(line.indexOf(':') + 1).trim();
                 }
             }
@@ -34,7 +36,7 @@ final class MuteServer {
             while (s.getInputStream().read() >= 0) {
                 // swallow pings and everything else
             }
-        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+        } catch (IOException | NoSuchAlgorithmException e) {
             // the test ends by closing the socket
         }
     }

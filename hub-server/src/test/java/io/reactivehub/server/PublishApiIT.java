@@ -13,6 +13,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.reactivehub.core.ChannelRules;
+import io.reactivehub.core.HubOptions;
+import io.reactivehub.core.QueueLimits;
+import java.util.List;
 
 /** POST /api/publish: backends publish over plain HTTP with an API key. */
 class PublishApiIT {
@@ -49,8 +53,8 @@ class PublishApiIT {
     void historyAndPresenceReadsOnOneNodeAnswerOrSayWhyNot() throws Exception {
         fixture.close();
         fixture = new ServerFixture(ServerConfig.DEFAULT.withApiKey(KEY),
-                new io.reactivehub.core.HubOptions(io.reactivehub.core.QueueLimits.DEFAULT).withChannelRules(
-                        io.reactivehub.core.ChannelRules.parse(java.util.List.of("log:*=history:3,presence"))));
+                new HubOptions(QueueLimits.DEFAULT).withChannelRules(
+                        ChannelRules.parse(List.of("log:*=history:3,presence"))));
         for (int i = 1; i <= 5; i++) {
             assertThat(post("apikey " + KEY, "{\"channel\":\"log:a\",\"data\":" + i + "}").statusCode()).isEqualTo(200);
         }

@@ -42,6 +42,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Several hub nodes sharing channels through a real Redis of the test's own: cross-node delivery,
@@ -172,7 +174,7 @@ class ScaleOutIT {
         WsTestClient joiner = hubClient(b.port());
         command(joiner, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\"}");
         // Two joins: the watcher's own and the joiner's, in whichever order Redis saw them.
-        java.util.Set<String> joined = new java.util.HashSet<>();
+        Set<String> joined = new HashSet<>();
         for (int i = 0; i < 2; i++) {
             JsonNode join = read(watcher);
             assertThat(join.path("channel").asText()).isEqualTo("room:1");

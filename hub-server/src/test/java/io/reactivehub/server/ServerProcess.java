@@ -11,15 +11,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /** The real server (the CLI's main class) in its own JVM on a free loopback port, to signal or kill. */
 final class ServerProcess implements AutoCloseable {
     final Process process;
     final int port;
-    private final java.util.Queue<String> output;
+    private final Queue<String> output;
     private final Thread reader;
 
-    private ServerProcess(Process process, int port, java.util.Queue<String> output, Thread reader) {
+    private ServerProcess(Process process, int port, Queue<String> output, Thread reader) {
         this.process = process;
         this.port = port;
         this.output = output;
@@ -49,7 +51,7 @@ final class ServerProcess implements AutoCloseable {
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
-        java.util.Queue<String> output = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Queue<String> output = new ConcurrentLinkedQueue<>();
         Thread reader = new Thread(() -> {
             Pattern listening = Pattern.compile("hub listening on 127\\.0\\.0\\.1:(\\d+)");
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import java.io.IOException;
 
 /** SIGTERM on the real server process: what is queued is delivered, then 1001, then exit 0. */
 class ShutdownIT {
@@ -22,7 +23,7 @@ class ShutdownIT {
         server = ServerProcess.start("--shutdown-grace", "20s");
         try {
             sigtermAfterTraffic(server.port, server.process);
-        } catch (AssertionError | java.io.IOException e) {
+        } catch (AssertionError | IOException e) {
             server.process.waitFor(60, TimeUnit.SECONDS);
             throw new AssertionError(e.getMessage() + "\n--- server output ---\n" + server.output(), e);
         }

@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import reactor.core.publisher.BaseSubscriber;
+import reactor.core.Disposable;
 
 /**
  * One publish into a channel with N subscribers, through the server's own path: every
@@ -45,7 +46,7 @@ public class FanoutBenchmark {
     private Hub hub;
     private final ChannelName channel = ChannelName.of("bench");
     private final byte[] payload = new byte[64];
-    private final List<reactor.core.Disposable> attached = new ArrayList<>();
+    private final List<Disposable> attached = new ArrayList<>();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -64,7 +65,7 @@ public class FanoutBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        attached.forEach(reactor.core.Disposable::dispose);
+        attached.forEach(Disposable::dispose);
         hub.dispose();
     }
 

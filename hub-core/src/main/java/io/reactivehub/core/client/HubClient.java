@@ -16,6 +16,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import reactor.netty.http.Http11SslContextSpec;
 
 /**
  * Connects to a hub (raw protocol, hub protocol, or any WebSocket server) and exposes the
@@ -90,8 +92,8 @@ public final class HubClient {
             HttpClient client = HttpClient.create();
             if (scheme.equals("wss")) {
                 client = options.insecure()
-                        ? client.secure(spec -> spec.sslContext(reactor.netty.http.Http11SslContextSpec.forClient()
-                                .configure(b -> b.trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE))))
+                        ? client.secure(spec -> spec.sslContext(Http11SslContextSpec.forClient()
+                                .configure(b -> b.trustManager(InsecureTrustManagerFactory.INSTANCE))))
                         : client.secure();
             }
             Disposable running = client.websocket(WebsocketClientSpec.builder().maxFramePayloadLength(maxMessageSize).build())

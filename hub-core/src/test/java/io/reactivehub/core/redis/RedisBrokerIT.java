@@ -6,9 +6,10 @@ import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.testing.RedisProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.reactivehub.core.BrokerContract;
 
 /** The broker contract over a real Redis of the test's own: two hubs, two brokers, one Redis. */
-class RedisBrokerIT extends io.reactivehub.core.BrokerContract {
+class RedisBrokerIT extends BrokerContract {
     private static RedisProcess redis;
 
     @BeforeAll

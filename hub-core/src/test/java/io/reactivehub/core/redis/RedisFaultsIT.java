@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import java.util.stream.IntStream;
 
 /** Redis going away and coming back, a node dying, and Redis Cluster: each with its own Redis processes. */
 class RedisFaultsIT {
@@ -153,7 +154,7 @@ class RedisFaultsIT {
             Recorder r = recorders.get(i);
             String prefix = channels.get(i).value() + "/";
             await().atMost(TIMEOUT).until(() -> r.messages.size() == 50);
-            assertThat(r.texts()).isEqualTo(java.util.stream.IntStream.rangeClosed(1, 50).mapToObj(n -> prefix + n).toList());
+            assertThat(r.texts()).isEqualTo(IntStream.rangeClosed(1, 50).mapToObj(n -> prefix + n).toList());
         }
         // Each master holds some of the channels' subscriptions: sharded, not all on one node.
         long shardsUsed = cluster.nodes().stream()

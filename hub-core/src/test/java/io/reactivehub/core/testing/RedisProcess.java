@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import java.io.File;
 
 /**
  * A real {@code redis-server} of the test's own, on an ephemeral loopback port, that a test may
@@ -192,7 +193,7 @@ public final class RedisProcess implements AutoCloseable {
         }
         String path = System.getenv("PATH");
         if (path != null) {
-            for (String dir : path.split(java.io.File.pathSeparator)) {
+            for (String dir : path.split(File.pathSeparator)) {
                 Path candidate = Path.of(dir, "redis-server");
                 if (Files.isExecutable(candidate)) {
                     binary = candidate.toString();

@@ -12,6 +12,12 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
 
 /**
  * Interactive client on hub-core's {@link HubClient}: each stdin line is sent as a text message;
@@ -35,22 +41,22 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "25s",
             converter = ServeCommand.DurationConverter.class,
             description = "Ping the server after this much silence. Default: ${DEFAULT-VALUE}")
-    java.time.Duration pingInterval;
+    Duration pingInterval;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
             converter = ServeCommand.DurationConverter.class,
             description = "Give up on a server silent this long (not even a pong). Default: ${DEFAULT-VALUE}")
-    java.time.Duration idleTimeout;
+    Duration idleTimeout;
 
     @Override
     public Integer call() {
         // The client reports failures itself, in one line; Reactor Netty's own warnings (with stack
         // traces) about the same failure would only bury it.
         for (String noisy : new String[] {"reactor", "io.netty"}) {
-            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy))
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(noisy))
                     .setLevel(ch.qos.logback.classic.Level.OFF);
         }
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         HubClient.Options options;
         try {
             options = new HubClient.Options(pingInterval, idleTimeout, maxMessageSize, insecure);
@@ -58,7 +64,7 @@ final class ClientCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return 2;
         }
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("ws") && !scheme.equals("wss")) {
             System.err.println("error: " + url + " is not a ws:// or wss:// URL");
             return 2;
@@ -76,7 +82,7 @@ final class ClientCommand implements Callable<Integer> {
                 while ((line = reader.readLine()) != null) {
                     connection.send(line).block();
                 }
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 // the connection ended first: nothing more to send
             }
             connection.close().subscribe();
