@@ -2,6 +2,7 @@ package io.reactivehub.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -12,7 +13,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import io.netty.buffer.Unpooled;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -44,8 +44,8 @@ final class BenchConnection extends ByteToMessageDecoder {
     /** Churn connections come and go; their closes are not losses. */
     boolean churner;
 
-    BenchConnection(LoadRun run, URI url, boolean publisher, int index, int publishers, boolean hubProtocol,
-                    boolean deflate) {
+    BenchConnection(
+            LoadRun run, URI url, boolean publisher, int index, int publishers, boolean hubProtocol, boolean deflate) {
         this.run = run;
         this.deflate = deflate;
         this.url = url;
@@ -141,7 +141,8 @@ final class BenchConnection extends ByteToMessageDecoder {
         String head = in.toString(in.readerIndex(), end - in.readerIndex(), StandardCharsets.US_ASCII);
         in.readerIndex(end + 4);
         if (!head.startsWith("HTTP/1.1 101")) {
-            ready.completeExceptionally(new IllegalStateException("upgrade refused: " + head.lines().findFirst().orElse("")));
+            ready.completeExceptionally(new IllegalStateException(
+                    "upgrade refused: " + head.lines().findFirst().orElse("")));
             ctx.close();
             return false;
         }
@@ -256,7 +257,8 @@ final class BenchConnection extends ByteToMessageDecoder {
         int size = run.size();
         ByteBuf payload = channel.alloc().buffer(hubProtocol ? size + 64 : size);
         if (hubProtocol) {
-            payload.writeCharSequence("{\"op\":\"publish\",\"channel\":\"" + run.channelName() + "\",\"data\":\"",
+            payload.writeCharSequence(
+                    "{\"op\":\"publish\",\"channel\":\"" + run.channelName() + "\",\"data\":\"",
                     StandardCharsets.US_ASCII);
             Payload.writeText(payload, stampNanos, index, seq++, size);
             payload.writeCharSequence("\"}", StandardCharsets.US_ASCII);

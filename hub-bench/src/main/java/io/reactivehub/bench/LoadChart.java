@@ -13,13 +13,12 @@ import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.DatasetRenderingOrder;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.LineAndShapeRenderer;
-import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.data.category.DefaultCategoryDataset;
 
 /** A PNG of a set of runs: deliveries/s as bars, latency percentiles as lines on a second axis. */
 final class LoadChart {
-    private LoadChart() {
-    }
+    private LoadChart() {}
 
     static void write(List<LoadResult> results, Path file) throws IOException {
         DefaultCategoryDataset throughput = new DefaultCategoryDataset();
@@ -30,7 +29,10 @@ final class LoadChart {
             for (double p : new double[] {50, 99, 99.9}) {
                 double ms = r.latencyMs(p);
                 if (!Double.isNaN(ms)) {
-                    latency.addValue(Math.max(ms, 0.001), "p" + (p == 99.9 ? "99.9" : Long.toString((long) p)) + " ms", category);
+                    latency.addValue(
+                            Math.max(ms, 0.001),
+                            "p" + (p == 99.9 ? "99.9" : Long.toString((long) p)) + " ms",
+                            category);
                 }
             }
         }

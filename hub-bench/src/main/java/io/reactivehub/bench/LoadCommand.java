@@ -13,9 +13,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Fan-out load against any raw broadcast WebSocket URL. */
-@Command(name = "load", mixinStandardHelpOptions = true,
-        description = {"Open N subscribers and P publishers on a broadcast WebSocket URL, publish, and measure every delivery.",
-                "Publishers send binary frames stamped with their send time; every connection on the URL must receive every frame."})
+@Command(
+        name = "load",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Open N subscribers and P publishers on a broadcast WebSocket URL, publish, and measure every delivery.",
+            "Publishers send binary frames stamped with their send time; every connection on the URL must receive every frame."
+        })
 final class LoadCommand implements Callable<Integer> {
 
     enum Preset {
@@ -42,17 +46,26 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--url", required = true, description = "Broadcast WebSocket URL, e.g. ws://127.0.0.1:8080/ws/bench")
+    @Option(
+            names = "--url",
+            required = true,
+            description = "Broadcast WebSocket URL, e.g. ws://127.0.0.1:8080/ws/bench")
     URI url;
 
-    @Option(names = "--publish-url", description = "Publishers connect here instead of --url: another hub node sharing "
-            + "the channel through Redis, to measure cross-node fan-out (same path and channel)")
+    @Option(
+            names = "--publish-url",
+            description = "Publishers connect here instead of --url: another hub node sharing "
+                    + "the channel through Redis, to measure cross-node fan-out (same path and channel)")
     URI publishUrl;
 
-    @Option(names = "--preset", description = {"fanout-max (1000 subs, 1 pub, max rate, 64 B), fanout-latency (1000 subs,",
-            "1 pub, 1000 msg/s, 64 B), many-publishers (100 subs, 10 pubs, max, 1 KiB), idle (10,000 idle",
-            "connections: server RSS per connection), churn (1000 subs, 100 msg/s, 200 connects+closes/s);",
-            "explicit options override it"})
+    @Option(
+            names = "--preset",
+            description = {
+                "fanout-max (1000 subs, 1 pub, max rate, 64 B), fanout-latency (1000 subs,",
+                "1 pub, 1000 msg/s, 64 B), many-publishers (100 subs, 10 pubs, max, 1 KiB), idle (10,000 idle",
+                "connections: server RSS per connection), churn (1000 subs, 100 msg/s, 200 connects+closes/s);",
+                "explicit options override it"
+            })
     String preset;
 
     @Option(names = "--subs", split = ",", description = "Subscriber connections; a list runs a sweep (default 1000)")
@@ -61,28 +74,43 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--pubs", description = "Publisher connections (default 1)")
     Integer pubs;
 
-    @Option(names = "--rate", description = "Total messages per second over all publishers; 0 = as fast as delivered (default 0)")
+    @Option(
+            names = "--rate",
+            description = "Total messages per second over all publishers; 0 = as fast as delivered (default 0)")
     Integer rate;
 
     @Option(names = "--size", description = "Payload bytes, at least 16 (default 64)")
     Integer size;
 
-    @Option(names = "--protocol", defaultValue = "raw", description = "raw (any broadcast URL) or hub (the hub protocol at /hub). Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--protocol",
+            defaultValue = "raw",
+            description = "raw (any broadcast URL) or hub (the hub protocol at /hub). Default: ${DEFAULT-VALUE}")
     String protocol;
 
-    @Option(names = "--channel", defaultValue = "bench", description = "Hub protocol: the channel to use. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--channel",
+            defaultValue = "bench",
+            description = "Hub protocol: the channel to use. Default: ${DEFAULT-VALUE}")
     String channel;
 
-    @Option(names = "--churn", description = "Connections opened and closed per second during the measurement (default 0)")
+    @Option(
+            names = "--churn",
+            description = "Connections opened and closed per second during the measurement (default 0)")
     Integer churn;
 
-    @Option(names = "--deflate", description = "Subscribers offer permessage-deflate (and inflate what arrives compressed)")
+    @Option(
+            names = "--deflate",
+            description = "Subscribers offer permessage-deflate (and inflate what arrives compressed)")
     boolean deflate;
 
     @Option(names = "--chart", description = "Write a PNG chart of deliveries/s and latency percentiles over the runs")
     Path chart;
 
-    @Option(names = "--window", defaultValue = "64", description = "Max-rate mode: messages in flight per publisher. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--window",
+            defaultValue = "64",
+            description = "Max-rate mode: messages in flight per publisher. Default: ${DEFAULT-VALUE}")
     int window;
 
     @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds. Default: ${DEFAULT-VALUE}")
@@ -91,10 +119,16 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "10", description = "Measured seconds. Default: ${DEFAULT-VALUE}")
     int duration;
 
-    @Option(names = "--connect-concurrency", defaultValue = "100", description = "Handshakes in progress at once. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--connect-concurrency",
+            defaultValue = "100",
+            description = "Handshakes in progress at once. Default: ${DEFAULT-VALUE}")
     int connectConcurrency;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Generator event-loop threads. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
+            description = "Generator event-loop threads. Default: ${DEFAULT-VALUE}")
     int threads;
 
     @Option(names = "--server-pid", defaultValue = "0", description = "Report this process's CPU and RSS")
@@ -129,8 +163,9 @@ final class LoadCommand implements Callable<Integer> {
         boolean hub = switch (protocol) {
             case "raw" -> false;
             case "hub" -> true;
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--protocol must be raw or hub");
+            default ->
+                throw new picocli.CommandLine.ParameterException(
+                        new picocli.CommandLine(this), "--protocol must be raw or hub");
         };
         int minimum = hub ? Payload.TEXT_HEADER : Payload.HEADER;
         if (payload < minimum) {
@@ -140,9 +175,24 @@ final class LoadCommand implements Callable<Integer> {
         List<LoadResult> results = new ArrayList<>();
         for (int n : subCounts) {
             String name = label != null ? label : p != null ? p.label : "load";
-            LoadRun.Options options = new LoadRun.Options(url, n, publishers, messageRate, payload,
-                    Duration.ofSeconds(warmup), Duration.ofSeconds(duration), window, connectConcurrency, threads,
-                    serverPid, name, hub, channel, churnRate, deflate, publishUrl != null ? publishUrl : url);
+            LoadRun.Options options = new LoadRun.Options(
+                    url,
+                    n,
+                    publishers,
+                    messageRate,
+                    payload,
+                    Duration.ofSeconds(warmup),
+                    Duration.ofSeconds(duration),
+                    window,
+                    connectConcurrency,
+                    threads,
+                    serverPid,
+                    name,
+                    hub,
+                    channel,
+                    churnRate,
+                    deflate,
+                    publishUrl != null ? publishUrl : url);
             results.add(new LoadRun(options).execute());
         }
         System.out.print(LoadResult.table(results));

@@ -9,11 +9,31 @@ import java.util.Locale;
 import org.HdrHistogram.Histogram;
 
 /** What one load run measured. */
-record LoadResult(String label, String url, int subscribers, int publishers, int rate, int size, double seconds,
-                  int connections, int connectFailures, double connectSeconds, long sent, long expectedDeliveries,
-                  long delivered, double deliveriesPerSecond, long lost, long gaps, long reordered,
-                  long disconnects, Histogram latency, double serverCpuPercent, long serverRssBytes,
-                  double generatorCpuPercent, long serverRssPerConnection, double wireBytesPerSecond) {
+record LoadResult(
+        String label,
+        String url,
+        int subscribers,
+        int publishers,
+        int rate,
+        int size,
+        double seconds,
+        int connections,
+        int connectFailures,
+        double connectSeconds,
+        long sent,
+        long expectedDeliveries,
+        long delivered,
+        double deliveriesPerSecond,
+        long lost,
+        long gaps,
+        long reordered,
+        long disconnects,
+        Histogram latency,
+        double serverCpuPercent,
+        long serverRssBytes,
+        double generatorCpuPercent,
+        long serverRssPerConnection,
+        double wireBytesPerSecond) {
 
     static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
 
@@ -23,16 +43,44 @@ record LoadResult(String label, String url, int subscribers, int publishers, int
 
     static String table(List<LoadResult> results) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%-16s %6s %4s %7s %6s %14s %10s %9s %9s %9s %9s %9s %8s %9s %8s %10s%n",
-                "run", "subs", "pubs", "rate", "size", "deliveries/s", "lost", "p50 ms", "p90 ms", "p99 ms",
-                "p99.9 ms", "max ms", "srv cpu", "srv rss", "gen cpu", "wire MB/s"));
+        out.append(String.format(
+                Locale.ROOT,
+                "%-16s %6s %4s %7s %6s %14s %10s %9s %9s %9s %9s %9s %8s %9s %8s %10s%n",
+                "run",
+                "subs",
+                "pubs",
+                "rate",
+                "size",
+                "deliveries/s",
+                "lost",
+                "p50 ms",
+                "p90 ms",
+                "p99 ms",
+                "p99.9 ms",
+                "max ms",
+                "srv cpu",
+                "srv rss",
+                "gen cpu",
+                "wire MB/s"));
         for (LoadResult r : results) {
-            out.append(String.format(Locale.ROOT,
+            out.append(String.format(
+                    Locale.ROOT,
                     "%-16s %6d %4d %7s %6d %,14.0f %10d %9.3f %9.3f %9.3f %9.3f %9.3f %7.0f%% %8.0fM %7.0f%% %10.1f%n",
-                    r.label, r.subscribers, r.publishers, r.rate <= 0 ? "max" : Integer.toString(r.rate), r.size,
-                    r.deliveriesPerSecond, r.lost, r.latencyMs(50), r.latencyMs(90), r.latencyMs(99),
-                    r.latencyMs(99.9), r.latencyMs(100), r.serverCpuPercent,
-                    r.serverRssBytes < 0 ? Double.NaN : r.serverRssBytes / 1048576.0, r.generatorCpuPercent,
+                    r.label,
+                    r.subscribers,
+                    r.publishers,
+                    r.rate <= 0 ? "max" : Integer.toString(r.rate),
+                    r.size,
+                    r.deliveriesPerSecond,
+                    r.lost,
+                    r.latencyMs(50),
+                    r.latencyMs(90),
+                    r.latencyMs(99),
+                    r.latencyMs(99.9),
+                    r.latencyMs(100),
+                    r.serverCpuPercent,
+                    r.serverRssBytes < 0 ? Double.NaN : r.serverRssBytes / 1048576.0,
+                    r.generatorCpuPercent,
                     r.wireBytesPerSecond / 1e6));
         }
         return out.toString();
@@ -64,15 +112,16 @@ record LoadResult(String label, String url, int subscribers, int publishers, int
                 json.writeNumberField("disconnects", r.disconnects);
                 json.writeObjectFieldStart("latencyMs");
                 for (double p : PERCENTILES) {
-                    json.writeNumberField("p" + (p == Math.floor(p) ? Long.toString((long) p) : Double.toString(p)),
-                            r.latencyMs(p));
+                    json.writeNumberField(
+                            "p" + (p == Math.floor(p) ? Long.toString((long) p) : Double.toString(p)), r.latencyMs(p));
                 }
                 json.writeEndObject();
                 json.writeNumberField("serverCpuPercent", r.serverCpuPercent);
                 json.writeNumberField("serverRssBytes", r.serverRssBytes);
                 json.writeNumberField("generatorCpuPercent", r.generatorCpuPercent);
                 json.writeNumberField("wireBytesPerSecond", r.wireBytesPerSecond);
-                json.writeNumberField("wireBytesPerDelivery", r.delivered == 0 ? 0 : r.wireBytesPerSecond * r.seconds / r.delivered);
+                json.writeNumberField(
+                        "wireBytesPerDelivery", r.delivered == 0 ? 0 : r.wireBytesPerSecond * r.seconds / r.delivered);
                 if (r.serverRssPerConnection >= 0) {
                     json.writeNumberField("serverRssBytesPerConnection", r.serverRssPerConnection);
                 }

@@ -1,31 +1,28 @@
 package io.reactivehub.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
-import com.sun.management.OperatingSystemMXBean;
-import io.netty.util.concurrent.ScheduledFuture;
 
 /**
  * One load run: connect subscribers and publishers, warm up, measure, drain, report. Latency is
@@ -33,15 +30,60 @@ import io.netty.util.concurrent.ScheduledFuture;
  * timestamp in the payload; loss is what those messages should have reached and did not.
  */
 final class LoadRun {
-    record Options(URI url, int subscribers, int publishers, int rate, int size, Duration warmup, Duration duration,
-                   int window, int connectConcurrency, int threads, int serverPid, String label, boolean hubProtocol,
-                   String channel, int churnPerSecond, boolean deflate, URI publishUrl) {
+    record Options(
+            URI url,
+            int subscribers,
+            int publishers,
+            int rate,
+            int size,
+            Duration warmup,
+            Duration duration,
+            int window,
+            int connectConcurrency,
+            int threads,
+            int serverPid,
+            String label,
+            boolean hubProtocol,
+            String channel,
+            int churnPerSecond,
+            boolean deflate,
+            URI publishUrl) {
         /** Publishers and subscribers on the same server. */
-        Options(URI url, int subscribers, int publishers, int rate, int size, Duration warmup, Duration duration,
-                int window, int connectConcurrency, int threads, int serverPid, String label, boolean hubProtocol,
-                String channel, int churnPerSecond, boolean deflate) {
-            this(url, subscribers, publishers, rate, size, warmup, duration, window, connectConcurrency, threads,
-                    serverPid, label, hubProtocol, channel, churnPerSecond, deflate, url);
+        Options(
+                URI url,
+                int subscribers,
+                int publishers,
+                int rate,
+                int size,
+                Duration warmup,
+                Duration duration,
+                int window,
+                int connectConcurrency,
+                int threads,
+                int serverPid,
+                String label,
+                boolean hubProtocol,
+                String channel,
+                int churnPerSecond,
+                boolean deflate) {
+            this(
+                    url,
+                    subscribers,
+                    publishers,
+                    rate,
+                    size,
+                    warmup,
+                    duration,
+                    window,
+                    connectConcurrency,
+                    threads,
+                    serverPid,
+                    label,
+                    hubProtocol,
+                    channel,
+                    churnPerSecond,
+                    deflate,
+                    url);
         }
     }
 
@@ -213,8 +255,14 @@ final class LoadRun {
         int connectFailures = o.subscribers() - subs.size();
         List<BenchConnection> pubs = connect(group, o.publishers(), true);
         connectFailures += o.publishers() - pubs.size();
-        progress("connected %d/%d subscribers and %d/%d publishers in %.2fs (%.0f/s)", subs.size(), o.subscribers(),
-                pubs.size(), o.publishers(), connectSeconds, subs.size() / Math.max(connectSeconds, 1e-9));
+        progress(
+                "connected %d/%d subscribers and %d/%d publishers in %.2fs (%.0f/s)",
+                subs.size(),
+                o.subscribers(),
+                pubs.size(),
+                o.publishers(),
+                connectSeconds,
+                subs.size() / Math.max(connectSeconds, 1e-9));
         if (o.publishers() == 0) {
             return idle(subs, connectFailures, connectSeconds, server, beforeConnect);
         }
@@ -232,22 +280,30 @@ final class LoadRun {
             long warmupNanos = o.warmup().toNanos();
             for (BenchConnection p : pubs) {
                 long[] nextAt = {start};
-                tickers.add(p.channel().eventLoop().scheduleAtFixedRate(() -> {
-                    if (!sending) {
-                        return;
-                    }
-                    long now = nowNanos();
-                    // Intended send times, so a stall shows as latency (no coordinated omission).
-                    // The rate ramps from 10% to 100% over the warm-up: both JITs warm up before
-                    // the full load can overflow anybody's queue.
-                    while (nextAt[0] <= now) {
-                        p.sendOne(nextAt[0]);
-                        long elapsed = nextAt[0] - start;
-                        double share = elapsed >= warmupNanos ? 1.0 : 0.1 + 0.9 * elapsed / (double) warmupNanos;
-                        nextAt[0] += (long) (1e9 / (perPublisher * share));
-                    }
-                    p.flush();
-                }, 0, 1, TimeUnit.MILLISECONDS));
+                tickers.add(p.channel()
+                        .eventLoop()
+                        .scheduleAtFixedRate(
+                                () -> {
+                                    if (!sending) {
+                                        return;
+                                    }
+                                    long now = nowNanos();
+                                    // Intended send times, so a stall shows as latency (no coordinated omission).
+                                    // The rate ramps from 10% to 100% over the warm-up: both JITs warm up before
+                                    // the full load can overflow anybody's queue.
+                                    while (nextAt[0] <= now) {
+                                        p.sendOne(nextAt[0]);
+                                        long elapsed = nextAt[0] - start;
+                                        double share = elapsed >= warmupNanos
+                                                ? 1.0
+                                                : 0.1 + 0.9 * elapsed / (double) warmupNanos;
+                                        nextAt[0] += (long) (1e9 / (perPublisher * share));
+                                    }
+                                    p.flush();
+                                },
+                                0,
+                                1,
+                                TimeUnit.MILLISECONDS));
             }
         }
         // Warm-up, and until every subscriber has received something: a server may confirm the
@@ -263,8 +319,9 @@ final class LoadRun {
             TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(1000, (warmupEnd - nowNanos()) / 1_000_000)));
             long d = deliveredAll();
             long s = sentAll.sum();
-            progress("warm-up t=%5.1fs conns=%d sent=%d delivered=%d", (nowNanos() - start) / 1e9,
-                    subs.size() + pubs.size() - lost.get(), s, d);
+            progress(
+                    "warm-up t=%5.1fs conns=%d sent=%d delivered=%d",
+                    (nowNanos() - start) / 1e9, subs.size() + pubs.size() - lost.get(), s, d);
             lastDelivered = d;
             lastSent = s;
         }
@@ -286,9 +343,14 @@ final class LoadRun {
             total.add(interval);
             long d = deliveredAll();
             long s = sentAll.sum();
-            progress("measure t=%5.1fs conns=%d sent=%d (%d/s) delivered/s=%,d p99=%s",
-                    (nowNanos() - start) / 1e9, subs.size() + pubs.size() - lost.get(), s, s - lastSent,
-                    d - lastDelivered, interval.getTotalCount() == 0 ? "-" : ms(interval.getValueAtPercentile(99)));
+            progress(
+                    "measure t=%5.1fs conns=%d sent=%d (%d/s) delivered/s=%,d p99=%s",
+                    (nowNanos() - start) / 1e9,
+                    subs.size() + pubs.size() - lost.get(),
+                    s,
+                    s - lastSent,
+                    d - lastDelivered,
+                    interval.getTotalCount() == 0 ? "-" : ms(interval.getValueAtPercentile(99)));
             lastDelivered = d;
             lastSent = s;
         }
@@ -296,8 +358,9 @@ final class LoadRun {
         long selfCpuAtEnd = selfCpuNanos();
         long wireInWindow = wireBytesTotal() - wireAtStart;
         if (churn != null) {
-            progress("churn: %d connections opened and closed during the measurement, %d failed", churn.done.get(),
-                    churn.failed.get());
+            progress(
+                    "churn: %d connections opened and closed during the measurement, %d failed",
+                    churn.done.get(), churn.failed.get());
         }
         sending = false;
         tickers.forEach(t -> t.cancel(false));
@@ -323,15 +386,41 @@ final class LoadRun {
         running = false; // our own closes below are not disconnects
         pubs.forEach(p -> p.channel().close());
         subs.forEach(s -> s.channel().close());
-        return new LoadResult(o.label(), o.url().toString(), o.subscribers(), o.publishers(), o.rate(), o.size(),
-                seconds, subs.size() + pubs.size(), connectFailures, connectSeconds, sentInWindow.sum(), expected,
-                delivered, delivered / seconds, Math.max(0, expected - delivered), gaps.sum(), reorders.sum(),
-                disconnects, total, serverCpu, serverRss, selfCpu, -1, wireInWindow / seconds);
+        return new LoadResult(
+                o.label(),
+                o.url().toString(),
+                o.subscribers(),
+                o.publishers(),
+                o.rate(),
+                o.size(),
+                seconds,
+                subs.size() + pubs.size(),
+                connectFailures,
+                connectSeconds,
+                sentInWindow.sum(),
+                expected,
+                delivered,
+                delivered / seconds,
+                Math.max(0, expected - delivered),
+                gaps.sum(),
+                reorders.sum(),
+                disconnects,
+                total,
+                serverCpu,
+                serverRss,
+                selfCpu,
+                -1,
+                wireInWindow / seconds);
     }
 
     /** No publishing: hold the connections for the duration, then report the server's RSS per connection. */
-    private LoadResult idle(List<BenchConnection> subs, int failures, double connectSeconds, ProcessStats server,
-                            ProcessStats.Sample before) throws InterruptedException {
+    private LoadResult idle(
+            List<BenchConnection> subs,
+            int failures,
+            double connectSeconds,
+            ProcessStats server,
+            ProcessStats.Sample before)
+            throws InterruptedException {
         ProcessStats.Sample start = server == null ? null : server.sample();
         long selfCpu0 = selfCpuNanos();
         TimeUnit.SECONDS.sleep(o.duration().toSeconds());
@@ -339,17 +428,41 @@ final class LoadRun {
         double seconds = o.duration().toNanos() / 1e9;
         double selfCpu = (selfCpuNanos() - selfCpu0) / 1e9 / seconds * 100;
         if (server != null) {
-            progress("idle: server RSS %d MiB before connecting, %d MiB with %d connections: %.2f KiB per connection",
-                    before.rssBytes() >> 20, end.rssBytes() >> 20, subs.size(),
+            progress(
+                    "idle: server RSS %d MiB before connecting, %d MiB with %d connections: %.2f KiB per connection",
+                    before.rssBytes() >> 20,
+                    end.rssBytes() >> 20,
+                    subs.size(),
                     (end.rssBytes() - before.rssBytes()) / 1024.0 / Math.max(1, subs.size()));
         }
         int disconnects = lost.get() + serverCloses.get();
         running = false;
         subs.forEach(s -> s.channel().close());
-        return new LoadResult(o.label(), o.url().toString(), o.subscribers(), 0, 0, o.size(), seconds, subs.size(),
-                failures, connectSeconds, 0, 0, 0, 0, 0, 0, 0, disconnects, new Histogram(3),
-                server == null ? Double.NaN : end.cpuPercentSince(start), server == null ? -1 : end.rssBytes(),
-                selfCpu, server == null ? -1 : (end.rssBytes() - before.rssBytes()) / Math.max(1, subs.size()), 0);
+        return new LoadResult(
+                o.label(),
+                o.url().toString(),
+                o.subscribers(),
+                0,
+                0,
+                o.size(),
+                seconds,
+                subs.size(),
+                failures,
+                connectSeconds,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                disconnects,
+                new Histogram(3),
+                server == null ? Double.NaN : end.cpuPercentSince(start),
+                server == null ? -1 : end.rssBytes(),
+                selfCpu,
+                server == null ? -1 : (end.rssBytes() - before.rssBytes()) / Math.max(1, subs.size()),
+                0);
     }
 
     /** Connect/disconnect storm: opens connections at a steady rate and closes each once it is open. */
@@ -367,8 +480,8 @@ final class LoadRun {
         void tick() {
             long due = (long) ((System.nanoTime() - startNanos) / 1e9 * o.churnPerSecond());
             for (; opened < due; opened++) {
-                BenchConnection conn = new BenchConnection(LoadRun.this, o.url(), false, -1, o.publishers(),
-                        o.hubProtocol(), o.deflate());
+                BenchConnection conn = new BenchConnection(
+                        LoadRun.this, o.url(), false, -1, o.publishers(), o.hubProtocol(), o.deflate());
                 conn.churner = true;
                 bootstrap(group, conn, o.url());
                 conn.ready.whenComplete((c, e) -> {
@@ -385,7 +498,9 @@ final class LoadRun {
 
     private void bootstrap(EventLoopGroup group, BenchConnection conn, URI url) {
         int port = url.getPort() > 0 ? url.getPort() : 80;
-        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .handler(conn);
@@ -396,15 +511,16 @@ final class LoadRun {
         });
     }
 
-    private List<BenchConnection> connect(EventLoopGroup group, int count, boolean publisher) throws InterruptedException {
+    private List<BenchConnection> connect(EventLoopGroup group, int count, boolean publisher)
+            throws InterruptedException {
         // Publishers may talk to another node than subscribers (cross-node fan-out through Redis).
         URI url = publisher ? o.publishUrl() : o.url();
         Semaphore permits = new Semaphore(o.connectConcurrency());
         List<CompletableFuture<BenchConnection>> all = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             permits.acquire();
-            BenchConnection conn = new BenchConnection(this, url, publisher, i, o.publishers(), o.hubProtocol(),
-                    o.deflate() && !publisher);
+            BenchConnection conn = new BenchConnection(
+                    this, url, publisher, i, o.publishers(), o.hubProtocol(), o.deflate() && !publisher);
             bootstrap(group, conn, url);
             conn.ready.whenComplete((c, e) -> permits.release());
             all.add(conn.ready);

@@ -15,12 +15,12 @@ final class Payload {
     static final int TEXT_HEADER = 32;
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
-    private Payload() {
-    }
+    private Payload() {}
 
     /** Padding that compresses like chat text rather than like zeros. */
     private static final byte[] FILLER = ("{\"user\":\"ann\",\"text\":\"see you at the station at half past six, "
-            + "bring the tickets\",\"room\":\"travel\",\"ts\":1764111600} ").getBytes(StandardCharsets.US_ASCII);
+                    + "bring the tickets\",\"room\":\"travel\",\"ts\":1764111600} ")
+            .getBytes(StandardCharsets.US_ASCII);
 
     static void write(ByteBuf out, long sentNanos, int publisher, int seq, int size) {
         out.writeLong(sentNanos);

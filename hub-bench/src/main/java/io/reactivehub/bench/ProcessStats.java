@@ -8,6 +8,7 @@ import java.nio.file.Path;
 final class ProcessStats {
     /** USER_HZ: the unit of utime/stime in /proc/PID/stat; 100 on Linux x86_64. */
     private static final double TICKS_PER_SECOND = 100.0;
+
     private final int pid;
 
     record Sample(long nanoTime, long cpuTicks, long rssBytes) {

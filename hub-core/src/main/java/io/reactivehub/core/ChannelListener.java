@@ -13,22 +13,18 @@ public interface ChannelListener {
      * With {@link Hub#attach(ChannelName, ChannelListener, StreamPosition)}: how the subscription
      * started, called once before the first message (and before any recovered one).
      */
-    default void onSubscribed(SubscribeResult result) {
-    }
+    default void onSubscribed(SubscribeResult result) {}
 
     /** A client joined or left the channel (channels with join-leave on); ignored by default. */
-    default void onPresence(PresenceEvent event) {
-    }
+    default void onPresence(PresenceEvent event) {}
 
     /**
      * This node lost messages of the channel (its link to the broker was interrupted, or the
      * channel's history was reset): what follows is not contiguous with what came before. A client
      * that needs every message should resubscribe with recovery.
      */
-    default void onInterrupted() {
-    }
+    default void onInterrupted() {}
 
     /** The channel will deliver nothing more to this listener (the hub closed). */
-    default void onClose() {
-    }
+    default void onClose() {}
 }

@@ -52,8 +52,16 @@ public record ChannelName(String value) implements Comparable<ChannelName> {
     }
 
     private static boolean allowed(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '_' || c == '-' || c == '.' || c == ':' || c == '@' || c == '=' || c == '~';
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '_'
+                || c == '-'
+                || c == '.'
+                || c == ':'
+                || c == '@'
+                || c == '='
+                || c == '~';
     }
 
     @Override

@@ -82,8 +82,8 @@ public final class ChannelRules {
                     presence = true;
                     joinLeave = true;
                 } else if (!o.isEmpty()) {
-                    throw new IllegalArgumentException("unknown option '" + option.trim()
-                            + "' (history:N, ttl:DURATION, presence, join-leave)");
+                    throw new IllegalArgumentException(
+                            "unknown option '" + option.trim() + "' (history:N, ttl:DURATION, presence, join-leave)");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("channel options '" + spec + "': bad number in '" + option + "'");
@@ -122,8 +122,11 @@ public final class ChannelRules {
                 out.append("; ");
             }
             ChannelOptions o = rule.options();
-            out.append(rule.pattern()).append("=history:").append(o.historySize())
-                    .append(",ttl:").append(Durations.format(o.historyTtl()));
+            out.append(rule.pattern())
+                    .append("=history:")
+                    .append(o.historySize())
+                    .append(",ttl:")
+                    .append(Durations.format(o.historyTtl()));
             if (o.presence()) {
                 out.append(",presence");
             }

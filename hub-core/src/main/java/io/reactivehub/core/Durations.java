@@ -6,8 +6,7 @@ import java.util.Locale;
 
 /** The one way durations are written in options: {@code 500ms}, {@code 90s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 ({@code PT1H}). */
 public final class Durations {
-    private Durations() {
-    }
+    private Durations() {}
 
     /** @throws IllegalArgumentException saying what is wrong */
     public static Duration parse(String text) {

@@ -80,8 +80,7 @@ public interface Hub extends Disposable {
      * @return completes with the handle (dispose it to leave) once the listener is live; errors
      *     with {@link HubException} ({@link ErrorCode#UNAVAILABLE} when the broker is unreachable)
      */
-    Mono<Disposable> attach(ChannelName channel, ChannelListener listener,
-                            @Nullable StreamPosition recover);
+    Mono<Disposable> attach(ChannelName channel, ChannelListener listener, @Nullable StreamPosition recover);
 
     /**
      * The channel's history: with {@code since}, the messages after that offset, else the latest;
@@ -109,8 +108,8 @@ public interface Hub extends Disposable {
      *     for a bad channel name or a disposed hub
      */
     default Mono<PublishResult> publish(String channel, String text) {
-        return Mono.defer(() -> publish(ChannelName.of(channel),
-                text.getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
+        return Mono.defer(
+                () -> publish(ChannelName.of(channel), text.getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
     }
 
     /**

@@ -8,10 +8,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
-import org.assertj.core.api.Assertions;
 
 /**
  * What every broker must do, run against each: numbering, history, recovery with and without a
@@ -20,10 +20,8 @@ import org.assertj.core.api.Assertions;
  */
 public abstract class BrokerContract {
     protected static final Duration TIMEOUT = Duration.ofSeconds(30);
-    protected static final ChannelRules RULES = ChannelRules.parse(List.of(
-            "keep:*=history:20,ttl:5m",
-            "who:*=presence,join-leave",
-            "*=history:0"));
+    protected static final ChannelRules RULES =
+            ChannelRules.parse(List.of("keep:*=history:20,ttl:5m", "who:*=presence,join-leave", "*=history:0"));
 
     protected Hub a;
     protected Hub b;
@@ -66,12 +64,14 @@ public abstract class BrokerContract {
         Disposable da = a.attach(ch, onA, null).block(TIMEOUT);
         Disposable db = b.attach(ch, onB, null).block(TIMEOUT);
         publish(a, ch, 1, 200);
-        List<String> expected = IntStream.rangeClosed(1, 200).mapToObj(i -> "m" + i).toList();
+        List<String> expected =
+                IntStream.rangeClosed(1, 200).mapToObj(i -> "m" + i).toList();
         await().atMost(TIMEOUT).untilAsserted(() -> {
             assertThat(onA.texts()).isEqualTo(expected);
             assertThat(onB.texts()).isEqualTo(expected);
         });
-        assertThat(onB.offsets()).isEqualTo(LongStream.rangeClosed(1, 200).boxed().toList());
+        assertThat(onB.offsets())
+                .isEqualTo(LongStream.rangeClosed(1, 200).boxed().toList());
         assertThat(onB.interruptions).hasValue(0);
         da.dispose();
         db.dispose();
@@ -89,8 +89,12 @@ public abstract class BrokerContract {
         HistoryResult history = b.history(ch, null, 10).block(TIMEOUT);
         assertThat(history.top()).isEqualTo(new StreamPosition(2, first.epoch()));
         assertThat(history.messages()).extracting(Message::text).containsExactly("x", "y");
-        assertThat(a.history(ch, 1L, 10).block(TIMEOUT).messages()).extracting(Message::text).containsExactly("y");
-        assertThat(a.history(ch, null, 1).block(TIMEOUT).messages()).extracting(Message::text).containsExactly("y");
+        assertThat(a.history(ch, 1L, 10).block(TIMEOUT).messages())
+                .extracting(Message::text)
+                .containsExactly("y");
+        assertThat(a.history(ch, null, 1).block(TIMEOUT).messages())
+                .extracting(Message::text)
+                .containsExactly("y");
     }
 
     @Test
@@ -108,7 +112,8 @@ public abstract class BrokerContract {
         Recorder again = new Recorder();
         b.attach(ch, again, new StreamPosition(last.offset(), last.epoch())).block(TIMEOUT);
         publish(a, ch, 13, 15); // live
-        List<String> expected = IntStream.rangeClosed(6, 15).mapToObj(i -> "m" + i).toList();
+        List<String> expected =
+                IntStream.rangeClosed(6, 15).mapToObj(i -> "m" + i).toList();
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(again.texts()).isEqualTo(expected));
         assertThat(again.subscribed.get().recovered()).isTrue();
         assertThat(again.messagesBeforeSubscribed).hasValue(0);
@@ -171,8 +176,12 @@ public abstract class BrokerContract {
         assertThat(b.presence(ch).block(TIMEOUT)).containsExactlyInAnyOrder(alice, anon);
         b.leave(ch, alice).block(TIMEOUT);
         assertThat(a.presence(ch).block(TIMEOUT)).containsExactly(anon);
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(watcher.events).containsExactly(
-                new PresenceEvent(true, alice), new PresenceEvent(true, anon), new PresenceEvent(false, alice)));
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(watcher.events)
+                        .containsExactly(
+                                new PresenceEvent(true, alice),
+                                new PresenceEvent(true, anon),
+                                new PresenceEvent(false, alice)));
     }
 
     @Test
@@ -180,8 +189,10 @@ public abstract class BrokerContract {
         start();
         ChannelName ch = ChannelName.of(unique("live:"));
         assertThat(Assertions.catchThrowable(() -> a.history(ch, null, 5).block(TIMEOUT)))
-                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NOT_ENABLED));
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NOT_ENABLED));
         assertThat(Assertions.catchThrowable(() -> a.presence(ch).block(TIMEOUT)))
-                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NOT_ENABLED));
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NOT_ENABLED));
     }
 }

@@ -16,15 +16,16 @@ class ChannelNameTest {
     @Test
     void rejectsEmptyNamesWithInvalidChannelCode() {
         assertThatThrownBy(() -> ChannelName.of(""))
-                .isInstanceOfSatisfying(HubException.class,
-                        e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.INVALID_CHANNEL))
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.INVALID_CHANNEL))
                 .hasMessageContaining("empty");
     }
 
     @Test
     void rejectsNamesOverTheMaximumLength() {
         assertThatThrownBy(() -> ChannelName.of("x".repeat(ChannelName.MAX_LENGTH + 1)))
-                .isInstanceOf(HubException.class).hasMessageContaining("longer than");
+                .isInstanceOf(HubException.class)
+                .hasMessageContaining("longer than");
     }
 
     @Test

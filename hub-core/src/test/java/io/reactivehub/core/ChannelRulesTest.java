@@ -11,25 +11,29 @@ class ChannelRulesTest {
     @Test
     void firstMatchingPatternWinsAndUnmatchedChannelsGetTheDefaults() {
         ChannelRules rules = ChannelRules.parse(List.of(
-                "chat:vip=history:1000,ttl:1h",
-                "chat:*=history:100,ttl:10m,presence,join-leave",
-                "news=presence"));
+                "chat:vip=history:1000,ttl:1h", "chat:*=history:100,ttl:10m,presence,join-leave", "news=presence"));
         assertThat(rules.optionsFor(ChannelName.of("chat:vip")))
                 .isEqualTo(new ChannelOptions(1000, Duration.ofHours(1), false, false));
         assertThat(rules.optionsFor(ChannelName.of("chat:1")))
                 .isEqualTo(new ChannelOptions(100, Duration.ofMinutes(10), true, true));
         assertThat(rules.optionsFor(ChannelName.of("news")).presence()).isTrue();
         assertThat(rules.optionsFor(ChannelName.of("newsroom"))).isEqualTo(ChannelOptions.DEFAULT);
-        assertThat(ChannelRules.parse(List.of("*=history:5")).optionsFor(ChannelName.of("x")).historySize()).isEqualTo(5);
+        assertThat(ChannelRules.parse(List.of("*=history:5"))
+                        .optionsFor(ChannelName.of("x"))
+                        .historySize())
+                .isEqualTo(5);
     }
 
     @Test
     void badSpecificationsSayWhatIsWrong() {
         assertThatThrownBy(() -> ChannelRules.parse(List.of("chat:*"))).hasMessageContaining("PATTERN=OPTION");
-        assertThatThrownBy(() -> ChannelRules.parse(List.of("chat:*=history:x"))).hasMessageContaining("bad number");
-        assertThatThrownBy(() -> ChannelRules.parse(List.of("chat:*=colour"))).hasMessageContaining("unknown option 'colour'");
+        assertThatThrownBy(() -> ChannelRules.parse(List.of("chat:*=history:x")))
+                .hasMessageContaining("bad number");
+        assertThatThrownBy(() -> ChannelRules.parse(List.of("chat:*=colour")))
+                .hasMessageContaining("unknown option 'colour'");
         assertThatThrownBy(() -> ChannelRules.parse(List.of("chat:*=ttl:0s"))).hasMessageContaining("positive");
-        assertThatThrownBy(() -> ChannelRules.parse(List.of("bad name=presence"))).hasMessageContaining("bad pattern");
+        assertThatThrownBy(() -> ChannelRules.parse(List.of("bad name=presence")))
+                .hasMessageContaining("bad pattern");
         assertThatThrownBy(() -> ChannelRules.parse(List.of("a=ttl:5x"))).hasMessageContaining("bad duration");
     }
 

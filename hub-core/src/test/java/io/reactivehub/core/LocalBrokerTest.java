@@ -24,8 +24,13 @@ class LocalBrokerTest extends BrokerContract {
         ChannelName ch = ChannelName.of("short");
         PublishResult first = hub.publish(ch, "x".getBytes(), PayloadType.TEXT).block(TIMEOUT);
         assertThat(hub.history(ch, null, 10).block(TIMEOUT).messages()).hasSize(1);
-        await().atMost(TIMEOUT).until(() -> hub.history(ch, null, 10).block(TIMEOUT).messages().isEmpty()
-                && !hub.history(ch, null, 10).block(TIMEOUT).top().epoch().equals(first.epoch()));
+        await().atMost(TIMEOUT)
+                .until(() -> hub.history(ch, null, 10).block(TIMEOUT).messages().isEmpty()
+                        && !hub.history(ch, null, 10)
+                                .block(TIMEOUT)
+                                .top()
+                                .epoch()
+                                .equals(first.epoch()));
         Recorder r = new Recorder();
         hub.attach(ch, r, new StreamPosition(first.offset(), first.epoch())).block(TIMEOUT);
         assertThat(r.subscribed.get().recovered()).isFalse();
@@ -35,7 +40,8 @@ class LocalBrokerTest extends BrokerContract {
     void aChannelWithoutSubscribersOrHistoryKeepsNothing() {
         start();
         ChannelName ch = ChannelName.of("live:nobody");
-        assertThat(a.publish(ch, "x".getBytes(), PayloadType.TEXT).block(TIMEOUT)).isEqualTo(PublishResult.NO_SUBSCRIBERS);
+        assertThat(a.publish(ch, "x".getBytes(), PayloadType.TEXT).block(TIMEOUT))
+                .isEqualTo(PublishResult.NO_SUBSCRIBERS);
         assertThat(a.channelCount()).isZero();
     }
 }

@@ -8,6 +8,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -19,11 +20,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.test.StepVerifier;
-import java.util.Collections;
-import org.reactivestreams.Subscription;
 
 class LocalHubTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -93,8 +93,8 @@ class LocalHubTest {
         @Test
         void invalidChannelNamesFailWithInvalidChannel() {
             StepVerifier.create(hub.publish("bad name", "x"))
-                    .expectErrorSatisfies(e -> assertThat(((HubException) e).errorCode())
-                            .isEqualTo(ErrorCode.INVALID_CHANNEL))
+                    .expectErrorSatisfies(
+                            e -> assertThat(((HubException) e).errorCode()).isEqualTo(ErrorCode.INVALID_CHANNEL))
                     .verify(TIMEOUT);
             StepVerifier.create(hub.subscribe("bad/name"))
                     .expectError(HubException.class)
@@ -178,7 +178,8 @@ class LocalHubTest {
                     .expectComplete()
                     .verify(TIMEOUT);
             StepVerifier.create(hub.publish("room", "late"))
-                    .expectErrorSatisfies(e -> assertThat(((HubException) e).errorCode()).isEqualTo(ErrorCode.HUB_CLOSED))
+                    .expectErrorSatisfies(
+                            e -> assertThat(((HubException) e).errorCode()).isEqualTo(ErrorCode.HUB_CLOSED))
                     .verify(TIMEOUT);
         }
     }

@@ -26,6 +26,6 @@ public final class CloseCodes {
     public static final int IDLE_TIMEOUT = 4002;
     /** The connection's token expired and was not refreshed. */
     public static final int TOKEN_EXPIRED = 4003;
-    private CloseCodes() {
-    }
+
+    private CloseCodes() {}
 }

@@ -6,11 +6,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.Hub;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
-import io.reactivehub.core.ErrorCode;
 
 /**
  * The server's meters, exposed in Prometheus text format on {@code GET /metrics}. All names start
@@ -36,40 +36,55 @@ public final class HubMetrics {
     /** @param connections the number of open WebSocket connections now */
     public HubMetrics(Hub hub, IntSupplier connections) {
         Gauge.builder("hub_connections_active", connections, IntSupplier::getAsInt)
-                .description("Open WebSocket connections").register(registry);
+                .description("Open WebSocket connections")
+                .register(registry);
         Gauge.builder("hub_channels", hub, Hub::channelCount)
-                .description("Channels with at least one subscriber").register(registry);
+                .description("Channels with at least one subscriber")
+                .register(registry);
         Gauge.builder("hub_subscriptions", subscriptions, AtomicInteger::get)
-                .description("Channel subscriptions over all connections").register(registry);
-        messagesIn = Counter.builder("hub_messages_in").description("Messages published by clients").register(registry);
-        bytesIn = Counter.builder("hub_bytes_in").description("Payload bytes published by clients")
+                .description("Channel subscriptions over all connections")
+                .register(registry);
+        messagesIn = Counter.builder("hub_messages_in")
+                .description("Messages published by clients")
+                .register(registry);
+        bytesIn = Counter.builder("hub_bytes_in")
+                .description("Payload bytes published by clients")
                 .register(registry);
         // Counted where messages reach this node's subscribers, whichever node published them.
         FunctionCounter.builder("hub_deliveries", hub, Hub::deliveries)
                 .description("Messages handed to this node's subscriber queues (one per subscriber per message)")
                 .register(registry);
         FunctionCounter.builder("hub_bytes_out", hub, Hub::deliveredBytes)
-                .description("Payload bytes handed to this node's subscriber queues").register(registry);
+                .description("Payload bytes handed to this node's subscriber queues")
+                .register(registry);
         slowConsumers = Counter.builder("hub_slow_consumer_disconnects")
-                .description("Connections closed with 4001 because their queue overflowed").register(registry);
+                .description("Connections closed with 4001 because their queue overflowed")
+                .register(registry);
         dropped = Counter.builder("hub_dropped_messages")
-                .description("Messages dropped from full queues under the drop-oldest policy").register(registry);
+                .description("Messages dropped from full queues under the drop-oldest policy")
+                .register(registry);
         idleTimeouts = Counter.builder("hub_idle_timeouts")
-                .description("Connections closed with 4002 after the idle timeout").register(registry);
+                .description("Connections closed with 4002 after the idle timeout")
+                .register(registry);
         protocolErrors = Counter.builder("hub_protocol_errors")
-                .description("Hub-protocol commands answered with an error").register(registry);
+                .description("Hub-protocol commands answered with an error")
+                .register(registry);
         oversized = Counter.builder("hub_oversized_messages")
                 .description("Fragmented or compressed messages over the maximum message size (closed with 1009)")
                 .register(registry);
         authFailures = Counter.builder("hub_auth_failures")
-                .description("Upgrades refused with 401 and refresh tokens refused").register(registry);
+                .description("Upgrades refused with 401 and refresh tokens refused")
+                .register(registry);
         brokerUnavailable = Counter.builder("hub_broker_unavailable")
-                .description("Publishes and subscribes refused because Redis was unreachable (error 114, close 1013, HTTP 503)")
+                .description(
+                        "Publishes and subscribes refused because Redis was unreachable (error 114, close 1013, HTTP 503)")
                 .register(registry);
         resubscribes = Counter.builder("hub_resubscribe_requests")
-                .description("Subscriptions ended with an unsubscribed push (4004): messages lost on this node").register(registry);
+                .description("Subscriptions ended with an unsubscribed push (4004): messages lost on this node")
+                .register(registry);
         rateLimited = Counter.builder("hub_rate_limited")
-                .description("Publishes refused by the per-connection rate limit").register(registry);
+                .description("Publishes refused by the per-connection rate limit")
+                .register(registry);
         for (String reason : new String[] {"origin", "max_connections", "max_connections_per_ip", "shutdown"}) {
             rejected(reason, 0);
         }
@@ -123,8 +138,11 @@ public final class HubMetrics {
     }
 
     private void rejected(String reason, int n) {
-        Counter.builder("hub_connections_rejected").tag("reason", reason)
-                .description("Upgrades refused before any WebSocket was opened").register(registry).increment(n);
+        Counter.builder("hub_connections_rejected")
+                .tag("reason", reason)
+                .description("Upgrades refused before any WebSocket was opened")
+                .register(registry)
+                .increment(n);
     }
 
     public void oversized() {

@@ -44,8 +44,8 @@ public final class HubServer implements AutoCloseable {
         HttpServer http = HttpServer.create().host(config.host()).port(config.port());
         ServerConfig.TlsFiles tls = config.tls();
         if (tls != null) {
-            Http11SslContextSpec ssl = Http11SslContextSpec.forServer(tls.certificateChain().toFile(),
-                    tls.privateKey().toFile());
+            Http11SslContextSpec ssl = Http11SslContextSpec.forServer(
+                    tls.certificateChain().toFile(), tls.privateKey().toFile());
             http = http.secure(spec -> spec.sslContext(ssl));
         }
         DisposableServer server = http.route(routes::register).bindNow(Duration.ofSeconds(30));
@@ -56,22 +56,36 @@ public final class HubServer implements AutoCloseable {
     /** What the server does, in the words of its options, once at startup. */
     private static void logStarted(ServerConfig config, int port) {
         String scheme = config.tls() != null ? "wss" : "ws";
-        log.info("hub listening on {}:{} ({}): raw protocol on /ws and /ws/{channel}, hub protocol on /hub; "
-                + "health on /health, metrics on /metrics", config.host(), port, scheme);
+        log.info(
+                "hub listening on {}:{} ({}): raw protocol on /ws and /ws/{channel}, hub protocol on /hub; "
+                        + "health on /health, metrics on /metrics",
+                config.host(),
+                port,
+                scheme);
         if (config.tokens() == null) {
             log.warn("authentication is off: anyone can connect, subscribe and publish "
                     + "(set --jwt-secret or --jwt-public-key)");
         } else {
-            log.info("authentication: JWT ({}) required on every connection", config.tokens().algorithm());
+            log.info(
+                    "authentication: JWT ({}) required on every connection",
+                    config.tokens().algorithm());
         }
-        log.info("server API (/api/publish, /api/channels/...): {}", config.apiKey() != null ? "on" : "off (no --api-key)");
+        log.info(
+                "server API (/api/publish, /api/channels/...): {}",
+                config.apiKey() != null ? "on" : "off (no --api-key)");
         QueueLimits queue = config.queueLimits();
-        log.info("limits: max message {} bytes, queue {} messages / {} bytes per connection ({} slow consumers), "
+        log.info(
+                "limits: max message {} bytes, queue {} messages / {} bytes per connection ({} slow consumers), "
                         + "ping every {}, idle timeout {}, compression {}",
-                config.maxMessageSize(), queue.maxMessages(), queue.maxBytes(),
+                config.maxMessageSize(),
+                queue.maxMessages(),
+                queue.maxBytes(),
                 queue.policy().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                Durations.format(config.pingInterval()), Durations.format(config.idleTimeout()),
-                config.compression().enabled() ? "on (from " + config.compression().minSize() + " bytes)" : "off");
+                Durations.format(config.pingInterval()),
+                Durations.format(config.idleTimeout()),
+                config.compression().enabled()
+                        ? "on (from " + config.compression().minSize() + " bytes)"
+                        : "off");
     }
 
     /** The bound port (useful with port 0). */
@@ -106,8 +120,11 @@ public final class HubServer implements AutoCloseable {
     public boolean shutdown(Duration grace) {
         routes.drain();
         server.channel().close().awaitUninterruptibly(grace.toMillis());
-        log.info("shutting down: closing {} connections with {} (grace {})", connections(),
-                CloseCodes.GOING_AWAY, Durations.format(grace));
+        log.info(
+                "shutting down: closing {} connections with {} (grace {})",
+                connections(),
+                CloseCodes.GOING_AWAY,
+                Durations.format(grace));
         for (Session session : routes.sessions().sessions()) {
             try {
                 session.closeAfterDrain(DisconnectReason.SHUTDOWN, grace);

@@ -14,16 +14,16 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.server.auth.TokenVerifier;
+import io.reactivehub.server.config.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.ECPrivateKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
@@ -32,7 +32,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.time.Duration;
 
 /** JWT at the upgrade, channel permissions from claims, expiry and refresh. */
 class AuthIT {
@@ -50,16 +49,25 @@ class AuthIT {
         fixture = new ServerFixture(ServerConfig.DEFAULT.withTokens(tokens));
     }
 
-    static String token(JWSSigner signer, JWSAlgorithm alg, String subject, Instant exp, Instant nbf,
-                        List<String> subs, List<String> pubs) throws Exception {
-        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject).claim("subs", subs).claim("pubs", pubs);
+    static String token(
+            JWSSigner signer,
+            JWSAlgorithm alg,
+            String subject,
+            Instant exp,
+            Instant nbf,
+            List<String> subs,
+            List<String> pubs)
+            throws Exception {
+        JWTClaimsSet.Builder claims =
+                new JWTClaimsSet.Builder().subject(subject).claim("subs", subs).claim("pubs", pubs);
         if (exp != null) {
             claims.expirationTime(Date.from(exp));
         }
         if (nbf != null) {
             claims.notBeforeTime(Date.from(nbf));
         }
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).type(JOSEObjectType.JWT).build(), claims.build());
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(alg).type(JOSEObjectType.JWT).build(), claims.build());
         jwt.sign(signer);
         return jwt.serialize();
     }
@@ -92,7 +100,7 @@ class AuthIT {
             start(TokenVerifier.hmac(SECRET));
             String token = hs("ann", in(60), List.of("*"), List.of("*"));
             try (WsTestClient header = connect("/ws/room", token);
-                 WsTestClient query = WsTestClient.connect(fixture.port(), "/ws/room?token=" + token)) {
+                    WsTestClient query = WsTestClient.connect(fixture.port(), "/ws/room?token=" + token)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 2);
             }
         }
@@ -100,15 +108,31 @@ class AuthIT {
         @Test
         void badSignaturesExpiredAndNotYetValidTokensAreRefused() throws Exception {
             start(TokenVerifier.hmac(SECRET));
-            String wrongKey = token(new MACSigner("another-secret-another-secret-0123456789"), JWSAlgorithm.HS256,
-                    "ann", in(60), null, List.of("*"), List.of("*"));
+            String wrongKey = token(
+                    new MACSigner("another-secret-another-secret-0123456789"),
+                    JWSAlgorithm.HS256,
+                    "ann",
+                    in(60),
+                    null,
+                    List.of("*"),
+                    List.of("*"));
             String expired = hs("ann", in(-10), List.of("*"), List.of("*"));
-            String early = token(new MACSigner(SECRET), JWSAlgorithm.HS256, "ann", in(600), in(300), List.of("*"), List.of("*"));
+            String early = token(
+                    new MACSigner(SECRET), JWSAlgorithm.HS256, "ann", in(600), in(300), List.of("*"), List.of("*"));
             String noExpiry = hs("ann", null, List.of("*"), List.of("*"));
-            String unsigned = new PlainJWT(new JWTClaimsSet.Builder().subject("ann").expirationTime(Date.from(in(60)))
-                    .build()).serialize();
-            for (String[] bad : new String[][] {{wrongKey, "bad signature"}, {expired, "expired"}, {early, "nbf"},
-                    {noExpiry, "no expiry"}, {unsigned, "malformed"}, {"garbage", "malformed"}}) {
+            String unsigned = new PlainJWT(new JWTClaimsSet.Builder()
+                            .subject("ann")
+                            .expirationTime(Date.from(in(60)))
+                            .build())
+                    .serialize();
+            for (String[] bad : new String[][] {
+                {wrongKey, "bad signature"},
+                {expired, "expired"},
+                {early, "nbf"},
+                {noExpiry, "no expiry"},
+                {unsigned, "malformed"},
+                {"garbage", "malformed"}
+            }) {
                 assertThatThrownBy(() -> connect("/ws/room", bad[0])).as(bad[1]).hasMessageContaining("401");
             }
             assertThat(fixture.server.connections()).isZero();
@@ -120,19 +144,29 @@ class AuthIT {
             rsa.initialize(2048);
             KeyPair keys = rsa.generateKeyPair();
             Path pem = dir.resolve("public.pem");
-            Files.writeString(pem, "-----BEGIN PUBLIC KEY-----\n"
-                    + Base64.getMimeEncoder().encodeToString(keys.getPublic().getEncoded())
-                    + "\n-----END PUBLIC KEY-----\n", StandardCharsets.US_ASCII);
+            Files.writeString(
+                    pem,
+                    "-----BEGIN PUBLIC KEY-----\n"
+                            + Base64.getMimeEncoder()
+                                    .encodeToString(keys.getPublic().getEncoded())
+                            + "\n-----END PUBLIC KEY-----\n",
+                    StandardCharsets.US_ASCII);
             start(TokenVerifier.publicKey(pem));
-            String rs256 = token(new RSASSASigner(keys.getPrivate()), JWSAlgorithm.RS256, "ann", in(60), null,
-                    List.of("*"), List.of("*"));
+            String rs256 = token(
+                    new RSASSASigner(keys.getPrivate()),
+                    JWSAlgorithm.RS256,
+                    "ann",
+                    in(60),
+                    null,
+                    List.of("*"),
+                    List.of("*"));
             try (WsTestClient ok = connect("/ws/room", rs256)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 1);
             }
             // HS256 "signed" with the public key's bytes: the classic confusion attack.
             byte[] publicBytes = Files.readAllBytes(pem);
-            String confused = token(new MACSigner(publicBytes), JWSAlgorithm.HS256, "ann", in(60), null,
-                    List.of("*"), List.of("*"));
+            String confused = token(
+                    new MACSigner(publicBytes), JWSAlgorithm.HS256, "ann", in(60), null, List.of("*"), List.of("*"));
             assertThatThrownBy(() -> connect("/ws/room", confused)).hasMessageContaining("401");
         }
 
@@ -142,12 +176,22 @@ class AuthIT {
             ec.initialize(256);
             KeyPair keys = ec.generateKeyPair();
             Path pem = dir.resolve("ec.pem");
-            Files.writeString(pem, "-----BEGIN PUBLIC KEY-----\n"
-                    + Base64.getMimeEncoder().encodeToString(keys.getPublic().getEncoded())
-                    + "\n-----END PUBLIC KEY-----\n", StandardCharsets.US_ASCII);
+            Files.writeString(
+                    pem,
+                    "-----BEGIN PUBLIC KEY-----\n"
+                            + Base64.getMimeEncoder()
+                                    .encodeToString(keys.getPublic().getEncoded())
+                            + "\n-----END PUBLIC KEY-----\n",
+                    StandardCharsets.US_ASCII);
             start(TokenVerifier.publicKey(pem));
-            String es256 = token(new ECDSASigner((ECPrivateKey) keys.getPrivate()), JWSAlgorithm.ES256, "ann", in(60),
-                    null, List.of("*"), List.of("*"));
+            String es256 = token(
+                    new ECDSASigner((ECPrivateKey) keys.getPrivate()),
+                    JWSAlgorithm.ES256,
+                    "ann",
+                    in(60),
+                    null,
+                    List.of("*"),
+                    List.of("*"));
             try (WsTestClient ok = connect("/ws/room", es256)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 1);
             }
@@ -165,7 +209,9 @@ class AuthIT {
                 c.sendText("{\"id\":2,\"op\":\"subscribe\",\"channel\":\"admin\"}");
                 assertThat(c.readText()).contains("\"code\":" + ErrorCode.PERMISSION_DENIED.code());
                 c.sendText("{\"id\":3,\"op\":\"publish\",\"channel\":\"chat.room\",\"data\":1}");
-                assertThat(c.readText()).contains("\"id\":3").contains("\"code\":" + ErrorCode.PERMISSION_DENIED.code());
+                assertThat(c.readText())
+                        .contains("\"id\":3")
+                        .contains("\"code\":" + ErrorCode.PERMISSION_DENIED.code());
                 c.sendText("{\"id\":4,\"op\":\"publish\",\"channel\":\"chat.public\",\"data\":1}");
                 assertThat(c.readText()).contains("\"id\":4").contains("\"ok\":true");
             }
@@ -204,7 +250,8 @@ class AuthIT {
             start(TokenVerifier.hmac(SECRET));
             Instant firstExpiry = in(2);
             try (WsTestClient c = connect("/hub", hs("ann", firstExpiry, List.of("*"), List.of("*")))) {
-                c.sendText("{\"id\":1,\"op\":\"refresh\",\"token\":\"" + hs("ann", in(120), List.of("*"), List.of("*")) + "\"}");
+                c.sendText("{\"id\":1,\"op\":\"refresh\",\"token\":\"" + hs("ann", in(120), List.of("*"), List.of("*"))
+                        + "\"}");
                 assertThat(c.readText()).startsWith("{\"id\":1,\"ok\":true,\"expires\":");
                 // Keep talking until well past the first token's expiry: no close arrives.
                 int n = 2;
@@ -220,8 +267,11 @@ class AuthIT {
         void aRefreshWithABadTokenOrAnotherSubjectIsRefused() throws Exception {
             start(TokenVerifier.hmac(SECRET));
             try (WsTestClient c = connect("/hub", hs("ann", in(60), List.of("*"), List.of("*")))) {
-                c.sendText("{\"id\":1,\"op\":\"refresh\",\"token\":\"" + hs("bob", in(120), List.of("*"), List.of("*")) + "\"}");
-                assertThat(c.readText()).contains("\"code\":" + ErrorCode.INVALID_TOKEN.code()).contains("another subject");
+                c.sendText("{\"id\":1,\"op\":\"refresh\",\"token\":\"" + hs("bob", in(120), List.of("*"), List.of("*"))
+                        + "\"}");
+                assertThat(c.readText())
+                        .contains("\"code\":" + ErrorCode.INVALID_TOKEN.code())
+                        .contains("another subject");
                 c.sendText("{\"id\":2,\"op\":\"refresh\",\"token\":\"nonsense\"}");
                 assertThat(c.readText()).contains("\"code\":" + ErrorCode.INVALID_TOKEN.code());
             }

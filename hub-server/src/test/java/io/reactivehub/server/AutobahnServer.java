@@ -18,8 +18,7 @@ import reactor.netty.http.server.HttpServer;
  * messages, bursts of thousands of frames).
  */
 public final class AutobahnServer {
-    private AutobahnServer() {
-    }
+    private AutobahnServer() {}
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
@@ -31,9 +30,14 @@ public final class AutobahnServer {
                 .withQueueLimits(new QueueLimits(1_000_000, 512L * 1024 * 1024, SlowConsumerPolicy.DISCONNECT));
         HubRoutes routes = new HubRoutes(Hub.create(), config);
         AtomicLong connections = new AtomicLong();
-        HttpServer.create().host(host).port(port)
-                .route(r -> routes.register(r).get("/", (req, res) ->
-                        routes.raw(req, res, ChannelName.of("autobahn-" + connections.incrementAndGet()))))
+        HttpServer.create()
+                .host(host)
+                .port(port)
+                .route(r -> routes.register(r)
+                        .get(
+                                "/",
+                                (req, res) -> routes.raw(
+                                        req, res, ChannelName.of("autobahn-" + connections.incrementAndGet()))))
                 .bindNow(Duration.ofSeconds(30));
     }
 }

@@ -3,9 +3,8 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.server.config.ServerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +43,8 @@ class CliClientIT {
         Cli(String... args) throws IOException {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"),
+                    "-cp",
+                    System.getProperty("java.class.path"),
                     "io.reactivehub.server.cli.HubCommand"));
             command.addAll(List.of(args));
             process = new ProcessBuilder(command).start();
@@ -55,7 +55,8 @@ class CliClientIT {
 
         private void pump(InputStream stream, BlockingQueue<String> lines) {
             Thread t = new Thread(() -> {
-                try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                try (BufferedReader reader =
+                        new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                     String line;
                     while ((line = reader.readLine()) != null) {
                         lines.add(line);
@@ -81,7 +82,9 @@ class CliClientIT {
         }
 
         int exitCode() throws InterruptedException {
-            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("process exited").isTrue();
+            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .as("process exited")
+                    .isTrue();
             return process.exitValue();
         }
     }
@@ -116,7 +119,9 @@ class CliClientIT {
         Cli cli = new Cli("client", "ws://127.0.0.1:" + freePort + "/ws");
         assertThat(cli.exitCode()).isEqualTo(1);
         assertThat(cli.err).hasSize(1);
-        assertThat(cli.err.peek()).startsWith("error: cannot talk to ws://127.0.0.1:" + freePort).contains("refused");
+        assertThat(cli.err.peek())
+                .startsWith("error: cannot talk to ws://127.0.0.1:" + freePort)
+                .contains("refused");
     }
 
     @Test
@@ -127,8 +132,9 @@ class CliClientIT {
         await().atMost(WAIT).until(() -> fixture.hub.channelCount() == 1);
         cli.type("this line is longer than eight bytes");
         assertThat(cli.exitCode()).isEqualTo(1);
-        assertThat(cli.err).containsExactly("error: server closed the connection: 1009 "
-                + "Max frame length of 8 has been exceeded.");
+        assertThat(cli.err)
+                .containsExactly(
+                        "error: server closed the connection: 1009 " + "Max frame length of 8 has been exceeded.");
     }
 
     @Test
@@ -136,8 +142,17 @@ class CliClientIT {
         Cli cli = new Cli("--help");
         assertThat(cli.exitCode()).isZero();
         String help = String.join("\n", cli.out);
-        assertThat(help).contains("--host", "--port", "--max-message-size", "--queue-max-messages",
-                "--queue-max-bytes", "--slow-consumer", "--close-timeout", "HUB_PORT", "client");
+        assertThat(help)
+                .contains(
+                        "--host",
+                        "--port",
+                        "--max-message-size",
+                        "--queue-max-messages",
+                        "--queue-max-bytes",
+                        "--slow-consumer",
+                        "--close-timeout",
+                        "HUB_PORT",
+                        "client");
     }
 
     @Test

@@ -3,9 +3,8 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.server.config.ServerConfig;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,9 +25,11 @@ class CompressionIT {
     }
 
     private WsTestClient join(String channel, boolean deflate, int subscribers) throws Exception {
-        WsTestClient c = deflate ? WsTestClient.connect(fixture.port(), "/ws/" + channel, OFFER)
+        WsTestClient c = deflate
+                ? WsTestClient.connect(fixture.port(), "/ws/" + channel, OFFER)
                 : WsTestClient.connect(fixture.port(), "/ws/" + channel);
-        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.subscriberCount(ChannelName.of(channel)) == subscribers);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> fixture.hub.subscriberCount(ChannelName.of(channel)) == subscribers);
         return c;
     }
 
@@ -60,7 +61,8 @@ class CompressionIT {
     @Test
     void theServerAcceptsTheOfferWithoutContextTakeover() throws Exception {
         try (WsTestClient c = WsTestClient.connect(fixture.port(), "/ws/a", OFFER)) {
-            assertThat(c.handshake.toLowerCase()).contains("sec-websocket-extensions: permessage-deflate")
+            assertThat(c.handshake.toLowerCase())
+                    .contains("sec-websocket-extensions: permessage-deflate")
                     .contains("server_no_context_takeover");
         }
     }
@@ -68,8 +70,9 @@ class CompressionIT {
     @Test
     void aLargeMessageIsCompressedOnceForEveryDeflateClientAndSentPlainToOthers() throws Exception {
         String text = "the quick brown fox jumps over the lazy dog. ".repeat(50);
-        try (WsTestClient plain = join("z", false, 1); WsTestClient d1 = join("z", true, 2);
-             WsTestClient d2 = join("z", true, 3)) {
+        try (WsTestClient plain = join("z", false, 1);
+                WsTestClient d1 = join("z", true, 2);
+                WsTestClient d2 = join("z", true, 3)) {
             plain.sendText(text);
             WsTestClient.Frame f1 = d1.read();
             WsTestClient.Frame f2 = d2.read();
@@ -77,7 +80,8 @@ class CompressionIT {
             assertThat(f1.rsv()).isEqualTo(4);
             assertThat(f1.payload().length).isLessThan(text.length() / 5);
             assertThat(f2.payload()).isEqualTo(f1.payload());
-            assertThat(new String(inflate(f1.payload()), StandardCharsets.UTF_8)).isEqualTo(text);
+            assertThat(new String(inflate(f1.payload()), StandardCharsets.UTF_8))
+                    .isEqualTo(text);
             assertThat(f0.rsv()).isZero();
             assertThat(f0.text()).isEqualTo(text);
         }
@@ -96,7 +100,8 @@ class CompressionIT {
     @Test
     void compressedClientMessagesAreInflatedBeforeTheyAreBroadcast() throws Exception {
         String text = "compressed by the client ".repeat(20);
-        try (WsTestClient plain = join("in", false, 1); WsTestClient d = join("in", true, 2)) {
+        try (WsTestClient plain = join("in", false, 1);
+                WsTestClient d = join("in", true, 2)) {
             d.sendFrame(true, 4, 0x1, deflate(text.getBytes(StandardCharsets.UTF_8)));
             assertThat(plain.readText()).isEqualTo(text);
         }
@@ -104,7 +109,8 @@ class CompressionIT {
 
     @Test
     void aDeflateBombIsClosedWith1009() throws Exception {
-        try (WsTestClient bystander = join("bomb", false, 1); WsTestClient d = join("bomb", true, 2)) {
+        try (WsTestClient bystander = join("bomb", false, 1);
+                WsTestClient d = join("bomb", true, 2)) {
             byte[] bomb = deflate(new byte[10 * 1024 * 1024]); // 10 MiB of zeros, ~10 KiB compressed
             assertThat(bomb.length).isLessThan(ServerConfig.DEFAULT_MAX_MESSAGE_SIZE);
             d.sendFrame(true, 4, 0x2, bomb);

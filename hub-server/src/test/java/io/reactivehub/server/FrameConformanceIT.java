@@ -3,9 +3,8 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.server.config.ServerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -71,13 +70,15 @@ class FrameConformanceIT {
 
     @Test
     void aFragmentedMessageOverTheLimitCloses1009() throws Exception {
-        try (WsTestClient bystander = join(); WsTestClient c = joinSame()) {
+        try (WsTestClient bystander = join();
+                WsTestClient c = joinSame()) {
             byte[] half = new byte[MAX / 2 + 10];
             c.sendFrame(false, 0, 0x2, half);
             c.sendFrame(true, 0, 0x0, half);
             assertThat(c.readCloseCode()).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
             bystanderStillServed(bystander);
-            assertThat(WsTestClient.httpGet(fixture.port(), "/metrics", false)).contains("hub_oversized_messages_total 1.0");
+            assertThat(WsTestClient.httpGet(fixture.port(), "/metrics", false))
+                    .contains("hub_oversized_messages_total 1.0");
         }
     }
 
@@ -91,7 +92,8 @@ class FrameConformanceIT {
 
     @Test
     void invalidUtf8InATextMessageCloses1007() throws Exception {
-        try (WsTestClient bystander = join(); WsTestClient c = joinSame()) {
+        try (WsTestClient bystander = join();
+                WsTestClient c = joinSame()) {
             c.sendFrame(true, 0, 0x1, new byte[] {'o', 'k', (byte) 0xC3, (byte) 0x28});
             assertThat(c.readCloseCode()).isEqualTo(CloseCodes.INVALID_PAYLOAD);
             bystanderStillServed(bystander);
@@ -110,7 +112,8 @@ class FrameConformanceIT {
     @Test
     void reservedBitsWithoutAnExtensionClose1002() throws Exception {
         for (int rsv : new int[] {1, 2, 4}) {
-            try (WsTestClient bystander = join(); WsTestClient c = joinSame()) {
+            try (WsTestClient bystander = join();
+                    WsTestClient c = joinSame()) {
                 c.sendFrame(true, rsv, 0x1, "x".getBytes(StandardCharsets.UTF_8));
                 assertThat(c.readCloseCode()).as("rsv %d", rsv).isEqualTo(CloseCodes.PROTOCOL_ERROR);
                 bystanderStillServed(bystander);

@@ -3,9 +3,8 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.server.config.ServerConfig;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /** Pings, idle timeouts and dead peers, on both ends. */
 class HeartbeatIT {
-    private final ServerFixture fixture = new ServerFixture(
-            ServerConfig.DEFAULT.withHeartbeat(Duration.ofMillis(300), Duration.ofSeconds(3)));
+    private final ServerFixture fixture =
+            new ServerFixture(ServerConfig.DEFAULT.withHeartbeat(Duration.ofMillis(300), Duration.ofSeconds(3)));
 
     @AfterEach
     void stop() {
@@ -53,7 +52,9 @@ class HeartbeatIT {
             // between a ping and the timeout (2.7 s) absorbs a loaded machine.
             for (int pings = 0; pings < 12; ) {
                 WsTestClient.Frame frame = alive.read();
-                assertThat(frame.isClose()).as("closed although it answered every ping").isFalse();
+                assertThat(frame.isClose())
+                        .as("closed although it answered every ping")
+                        .isFalse();
                 if (frame.opcode() == 0x9) {
                     alive.sendFrame(true, 0, 0xA, frame.payload());
                     pings++;
@@ -76,15 +77,25 @@ class HeartbeatIT {
             acceptor.start();
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), "io.reactivehub.server.cli.HubCommand",
-                    "client", "--ping-interval", "300ms", "--idle-timeout", "3s",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "io.reactivehub.server.cli.HubCommand",
+                    "client",
+                    "--ping-interval",
+                    "300ms",
+                    "--idle-timeout",
+                    "3s",
                     "ws://127.0.0.1:" + mute.getLocalPort() + "/ws"));
-            Process cli = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            Process cli = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
             try {
                 assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(cli.exitValue()).isEqualTo(1);
                 String err = new String(cli.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertThat(err.strip()).startsWith("error: no sign of life from").doesNotContain("Exception");
+                assertThat(err.strip())
+                        .startsWith("error: no sign of life from")
+                        .doesNotContain("Exception");
             } finally {
                 cli.destroyForcibly();
             }

@@ -3,12 +3,9 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.client.HubClient;
+import io.reactivehub.server.config.ServerConfig;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
@@ -28,7 +25,8 @@ class HubClientIT {
 
     @Test
     void itSendsAndReceivesOnAChannel() {
-        HubClient.Connection c = HubClient.connect(URI.create("ws://127.0.0.1:" + fixture.port() + "/ws/room")).block(WAIT);
+        HubClient.Connection c = HubClient.connect(URI.create("ws://127.0.0.1:" + fixture.port() + "/ws/room"))
+                .block(WAIT);
         await().atMost(WAIT).until(() -> fixture.hub.subscriberCount(ChannelName.of("room")) == 1);
         StepVerifier.create(c.send("hello").thenMany(c.messages()).take(1))
                 .assertNext(m -> {
@@ -45,7 +43,8 @@ class HubClientIT {
     void aServerCloseEndsTheMessagesAndReportsItsCode() {
         fixture.close();
         fixture = new ServerFixture(ServerConfig.DEFAULT.withMaxMessageSize(8));
-        HubClient.Connection c = HubClient.connect(URI.create("ws://127.0.0.1:" + fixture.port() + "/ws")).block(WAIT);
+        HubClient.Connection c = HubClient.connect(URI.create("ws://127.0.0.1:" + fixture.port() + "/ws"))
+                .block(WAIT);
         StepVerifier.create(c.send("longer than eight bytes").thenMany(c.messages()))
                 .expectComplete()
                 .verify(WAIT);
@@ -61,8 +60,12 @@ class HubClientIT {
             Thread acceptor = new Thread(() -> MuteServer.acceptAndGoSilent(mute));
             acceptor.setDaemon(true);
             acceptor.start();
-            HubClient.Connection c = HubClient.connect(URI.create("ws://127.0.0.1:" + mute.getLocalPort() + "/ws"),
-                    Duration.ofMillis(300), Duration.ofSeconds(3), 1 << 20).block(WAIT);
+            HubClient.Connection c = HubClient.connect(
+                            URI.create("ws://127.0.0.1:" + mute.getLocalPort() + "/ws"),
+                            Duration.ofMillis(300),
+                            Duration.ofSeconds(3),
+                            1 << 20)
+                    .block(WAIT);
             StepVerifier.create(c.messages())
                     .expectError(HubClient.DeadServerException.class)
                     .verify(WAIT);

@@ -42,15 +42,19 @@ class HubProtocolIT {
     class Commands {
         @Test
         void subscribeThenPublishDeliversAPushWithChannelOffsetAndData() throws Exception {
-            try (WsTestClient sub = connect(); WsTestClient pub = connect()) {
+            try (WsTestClient sub = connect();
+                    WsTestClient pub = connect()) {
                 JsonNode ok = command(sub, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room\"}");
                 assertThat(ok.toString()).matches("\\{\"id\":1,\"ok\":true,\"offset\":0,\"epoch\":\"[0-9a-z]+\"\\}");
-                JsonNode published = command(pub, "{\"id\":\"p1\",\"op\":\"publish\",\"channel\":\"room\",\"data\":{\"text\":\"hi\",\"n\":[1,2]}}");
+                JsonNode published = command(
+                        pub,
+                        "{\"id\":\"p1\",\"op\":\"publish\",\"channel\":\"room\",\"data\":{\"text\":\"hi\",\"n\":[1,2]}}");
                 assertThat(published.get("id").asText()).isEqualTo("p1");
                 assertThat(published.get("ok").asBoolean()).isTrue();
                 assertThat(published.get("offset").asLong()).isEqualTo(1);
                 assertThat(published.get("subscribers").asInt()).isEqualTo(1);
-                assertThat(sub.readText()).isEqualTo("{\"channel\":\"room\",\"offset\":1,\"data\":{\"text\":\"hi\",\"n\":[1,2]}}");
+                assertThat(sub.readText())
+                        .isEqualTo("{\"channel\":\"room\",\"offset\":1,\"data\":{\"text\":\"hi\",\"n\":[1,2]}}");
             }
         }
 
@@ -58,7 +62,10 @@ class HubProtocolIT {
         void oneConnectionSubscribesToManyChannels() throws Exception {
             try (WsTestClient c = connect()) {
                 for (String ch : new String[] {"a", "b", "c"}) {
-                    assertThat(command(c, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"" + ch + "\"}").get("ok").asBoolean()).isTrue();
+                    assertThat(command(c, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"" + ch + "\"}")
+                                    .get("ok")
+                                    .asBoolean())
+                            .isTrue();
                 }
                 c.sendText("{\"id\":2,\"op\":\"publish\",\"channel\":\"b\",\"data\":\"to b\"}");
                 // Our own push and the publish reply, in either order.
@@ -75,7 +82,8 @@ class HubProtocolIT {
             try (WsTestClient c = connect()) {
                 command(c, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room\"}");
                 assertThat(fixture.hub.channelCount()).isEqualTo(1);
-                assertThat(command(c, "{\"id\":2,\"op\":\"unsubscribe\",\"channel\":\"room\"}").toString())
+                assertThat(command(c, "{\"id\":2,\"op\":\"unsubscribe\",\"channel\":\"room\"}")
+                                .toString())
                         .isEqualTo("{\"id\":2,\"ok\":true}");
                 assertThat(fixture.hub.channelCount()).isZero();
                 JsonNode reply = command(c, "{\"id\":3,\"op\":\"publish\",\"channel\":\"room\",\"data\":1}");
@@ -122,33 +130,40 @@ class HubProtocolIT {
     @Nested
     class Errors {
         @ParameterizedTest(name = "{0} -> {1}")
-        @CsvSource(delimiter = '|', value = {
-            "{not json                                            | MALFORMED",
-            "[1,2]                                                | MALFORMED",
-            "42                                                   | MALFORMED",
-            "{\"id\":1,\"op\":\"fly\"}                            | UNKNOWN_OP",
-            "{\"id\":1}                                           | MISSING_FIELD",
-            "{\"id\":1,\"op\":7}                                  | INVALID_FIELD",
-            "{\"id\":1,\"op\":\"subscribe\"}                      | MISSING_FIELD",
-            "{\"id\":1,\"op\":\"publish\",\"channel\":\"a\"}      | MISSING_FIELD",
-            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a b\"}  | INVALID_CHANNEL",
-            "{\"id\":1,\"op\":\"subscribe\",\"channel\":5}        | INVALID_CHANNEL",
-            "{\"id\":1,\"op\":\"unsubscribe\",\"channel\":\"z\"}  | NOT_SUBSCRIBED",
-            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":5}                          | INVALID_FIELD",
-            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":{\"offset\":-1,\"epoch\":\"e\"}} | INVALID_FIELD",
-            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":{\"offset\":1}}             | INVALID_FIELD",
-            "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"joinLeave\":\"yes\"}                   | INVALID_FIELD",
-            "{\"id\":1,\"op\":\"history\",\"channel\":\"a\"}    | NOT_ENABLED",
-            "{\"id\":1,\"op\":\"history\",\"channel\":\"a\",\"limit\":-1} | INVALID_FIELD",
-            "{\"id\":1,\"op\":\"presence\",\"channel\":\"a\"}   | NOT_ENABLED",
-        })
+        @CsvSource(
+                delimiter = '|',
+                value = {
+                    "{not json                                            | MALFORMED",
+                    "[1,2]                                                | MALFORMED",
+                    "42                                                   | MALFORMED",
+                    "{\"id\":1,\"op\":\"fly\"}                            | UNKNOWN_OP",
+                    "{\"id\":1}                                           | MISSING_FIELD",
+                    "{\"id\":1,\"op\":7}                                  | INVALID_FIELD",
+                    "{\"id\":1,\"op\":\"subscribe\"}                      | MISSING_FIELD",
+                    "{\"id\":1,\"op\":\"publish\",\"channel\":\"a\"}      | MISSING_FIELD",
+                    "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a b\"}  | INVALID_CHANNEL",
+                    "{\"id\":1,\"op\":\"subscribe\",\"channel\":5}        | INVALID_CHANNEL",
+                    "{\"id\":1,\"op\":\"unsubscribe\",\"channel\":\"z\"}  | NOT_SUBSCRIBED",
+                    "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":5}                          | INVALID_FIELD",
+                    "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":{\"offset\":-1,\"epoch\":\"e\"}} | INVALID_FIELD",
+                    "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"recover\":{\"offset\":1}}             | INVALID_FIELD",
+                    "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"a\",\"joinLeave\":\"yes\"}                   | INVALID_FIELD",
+                    "{\"id\":1,\"op\":\"history\",\"channel\":\"a\"}    | NOT_ENABLED",
+                    "{\"id\":1,\"op\":\"history\",\"channel\":\"a\",\"limit\":-1} | INVALID_FIELD",
+                    "{\"id\":1,\"op\":\"presence\",\"channel\":\"a\"}   | NOT_ENABLED",
+                })
         void aBadCommandGetsAnErrorWithItsCodeAndTheConnectionStaysUsable(String command, ErrorCode expected)
                 throws Exception {
             try (WsTestClient c = connect()) {
                 JsonNode reply = HubProtocolIT.command(c, command);
-                assertThat(reply.path("error").path("code").asInt()).as(reply.toString()).isEqualTo(expected.code());
+                assertThat(reply.path("error").path("code").asInt())
+                        .as(reply.toString())
+                        .isEqualTo(expected.code());
                 assertThat(reply.path("error").path("message").asText()).isNotBlank();
-                assertThat(HubProtocolIT.command(c, "{\"id\":2,\"op\":\"ping\"}").path("ok").asBoolean()).isTrue();
+                assertThat(HubProtocolIT.command(c, "{\"id\":2,\"op\":\"ping\"}")
+                                .path("ok")
+                                .asBoolean())
+                        .isTrue();
             }
         }
 

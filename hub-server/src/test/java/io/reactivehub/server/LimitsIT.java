@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.reactivehub.core.ErrorCode;
 import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.ServerConfig;
-import io.reactivehub.core.ErrorCode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +37,7 @@ class LimitsIT {
         assertThatThrownBy(() -> WsTestClient.connect(fixture.port(), "/ws/room", "Origin: https://evil.example\r\n"))
                 .hasMessageContaining("403");
         try (WsTestClient good = WsTestClient.connect(fixture.port(), "/ws/room", "Origin: https://app.example\r\n");
-             WsTestClient noOrigin = WsTestClient.connect(fixture.port(), "/ws/room")) {
+                WsTestClient noOrigin = WsTestClient.connect(fixture.port(), "/ws/room")) {
             assertThat(metrics()).contains("hub_connections_rejected_total{reason=\"origin\"} 1.0");
         }
     }
@@ -48,7 +48,8 @@ class LimitsIT {
         WsTestClient first = WsTestClient.connect(fixture.port(), "/ws/a");
         try (WsTestClient second = WsTestClient.connect(fixture.port(), "/ws/b")) {
             await().atMost(WAIT).until(() -> fixture.server.connections() == 2);
-            assertThatThrownBy(() -> WsTestClient.connect(fixture.port(), "/hub")).hasMessageContaining("503");
+            assertThatThrownBy(() -> WsTestClient.connect(fixture.port(), "/hub"))
+                    .hasMessageContaining("503");
             first.sendClose(1000);
             first.readCloseCode();
             first.close();
@@ -63,7 +64,8 @@ class LimitsIT {
     void connectionsOverThePerAddressMaximumGet429() throws Exception {
         start(ConnectionLimits.DEFAULT.withMaxConnections(100, 1));
         try (WsTestClient only = WsTestClient.connect(fixture.port(), "/ws/a")) {
-            assertThatThrownBy(() -> WsTestClient.connect(fixture.port(), "/ws/b")).hasMessageContaining("429");
+            assertThatThrownBy(() -> WsTestClient.connect(fixture.port(), "/ws/b"))
+                    .hasMessageContaining("429");
             assertThat(metrics()).contains("hub_connections_rejected_total{reason=\"max_connections_per_ip\"} 1.0");
         }
         // The slot is given back when the connection ends.
@@ -108,7 +110,7 @@ class LimitsIT {
     void aRawClientThatKeepsPublishingOverTheRateIsClosedWith1008() throws Exception {
         start(ConnectionLimits.DEFAULT.withPublishRate(1, 3));
         try (WsTestClient bystander = WsTestClient.connect(fixture.port(), "/ws/other");
-             WsTestClient flood = WsTestClient.connect(fixture.port(), "/ws/room")) {
+                WsTestClient flood = WsTestClient.connect(fixture.port(), "/ws/room")) {
             await().atMost(WAIT).until(() -> fixture.hub.channelCount() == 2);
             for (int i = 0; i < ConnectionLimits.ABUSE_THRESHOLD + 10; i++) {
                 flood.sendText("m" + i);

@@ -22,7 +22,9 @@ class ObservabilityIT {
         try (WsTestClient c = WsTestClient.connect(fixture.port(), "/ws/room")) {
             await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.channelCount() == 1);
             String response = WsTestClient.httpGet(fixture.port(), "/health", false);
-            assertThat(response).startsWith("HTTP/1.1 200").contains("application/json")
+            assertThat(response)
+                    .startsWith("HTTP/1.1 200")
+                    .contains("application/json")
                     .contains("{\"status\":\"UP\",\"connections\":1,\"channels\":1}");
         }
     }
@@ -30,8 +32,9 @@ class ObservabilityIT {
     @Test
     void metricsCountMessagesDeliveriesConnectionsAndPublishLatency() throws Exception {
         try (WsTestClient a = WsTestClient.connect(fixture.port(), "/ws/room");
-             WsTestClient b = WsTestClient.connect(fixture.port(), "/ws/room")) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.subscriberCount(ChannelName.of("room")) == 2);
+                WsTestClient b = WsTestClient.connect(fixture.port(), "/ws/room")) {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> fixture.hub.subscriberCount(ChannelName.of("room")) == 2);
             for (int i = 0; i < 3; i++) {
                 a.sendText("m" + i);
             }
@@ -41,7 +44,8 @@ class ObservabilityIT {
             }
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 String metrics = WsTestClient.httpGet(fixture.port(), "/metrics", false);
-                assertThat(metrics).startsWith("HTTP/1.1 200")
+                assertThat(metrics)
+                        .startsWith("HTTP/1.1 200")
                         .contains("hub_connections_active 2.0")
                         .contains("hub_channels 1.0")
                         .contains("hub_subscriptions 2.0")
@@ -60,7 +64,8 @@ class ObservabilityIT {
         try (WsTestClient c = WsTestClient.connect(fixture.port(), "/hub")) {
             c.sendText("{\"id\":1,\"op\":\"nope\"}");
             assertThat(c.readText()).contains("\"error\"");
-            assertThat(WsTestClient.httpGet(fixture.port(), "/metrics", false)).contains("hub_protocol_errors_total 1.0");
+            assertThat(WsTestClient.httpGet(fixture.port(), "/metrics", false))
+                    .contains("hub_protocol_errors_total 1.0");
         }
     }
 }

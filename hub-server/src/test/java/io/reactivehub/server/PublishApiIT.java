@@ -3,25 +3,25 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ChannelRules;
+import io.reactivehub.core.HubOptions;
+import io.reactivehub.core.QueueLimits;
+import io.reactivehub.server.config.ServerConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import io.reactivehub.core.ChannelRules;
-import io.reactivehub.core.HubOptions;
-import io.reactivehub.core.QueueLimits;
-import java.util.List;
 
 /** POST /api/publish: backends publish over plain HTTP with an API key. */
 class PublishApiIT {
     private static final String KEY = "backend-key-123";
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
     private ServerFixture fixture = new ServerFixture(ServerConfig.DEFAULT.withApiKey(KEY));
 
     @AfterEach
@@ -30,7 +30,8 @@ class PublishApiIT {
     }
 
     private HttpResponse<String> post(String authorization, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.port() + "/api/publish"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + fixture.port() + "/api/publish"))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
@@ -42,7 +43,8 @@ class PublishApiIT {
 
     private HttpResponse<String> get(String authorization, String path) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.port() + path))
-                .timeout(Duration.ofSeconds(30)).GET();
+                .timeout(Duration.ofSeconds(30))
+                .GET();
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
@@ -52,27 +54,35 @@ class PublishApiIT {
     @Test
     void historyAndPresenceReadsOnOneNodeAnswerOrSayWhyNot() throws Exception {
         fixture.close();
-        fixture = new ServerFixture(ServerConfig.DEFAULT.withApiKey(KEY),
-                new HubOptions(QueueLimits.DEFAULT).withChannelRules(
-                        ChannelRules.parse(List.of("log:*=history:3,presence"))));
+        fixture = new ServerFixture(
+                ServerConfig.DEFAULT.withApiKey(KEY),
+                new HubOptions(QueueLimits.DEFAULT)
+                        .withChannelRules(ChannelRules.parse(List.of("log:*=history:3,presence"))));
         for (int i = 1; i <= 5; i++) {
-            assertThat(post("apikey " + KEY, "{\"channel\":\"log:a\",\"data\":" + i + "}").statusCode()).isEqualTo(200);
+            assertThat(post("apikey " + KEY, "{\"channel\":\"log:a\",\"data\":" + i + "}")
+                            .statusCode())
+                    .isEqualTo(200);
         }
         HttpResponse<String> history = get("apikey " + KEY, "/api/channels/log:a/history?limit=10");
         assertThat(history.statusCode()).isEqualTo(200);
-        assertThat(history.body()).matches("\\{\"ok\":true,\"offset\":5,\"epoch\":\"[0-9a-z]+\",\"messages\":"
-                + "\\[\\{\"offset\":3,\"data\":3},\\{\"offset\":4,\"data\":4},\\{\"offset\":5,\"data\":5}]}");
-        assertThat(get("apikey " + KEY, "/api/channels/log:a/history?since=4").body()).contains("\"messages\":[{\"offset\":5");
+        assertThat(history.body())
+                .matches("\\{\"ok\":true,\"offset\":5,\"epoch\":\"[0-9a-z]+\",\"messages\":"
+                        + "\\[\\{\"offset\":3,\"data\":3},\\{\"offset\":4,\"data\":4},\\{\"offset\":5,\"data\":5}]}");
+        assertThat(get("apikey " + KEY, "/api/channels/log:a/history?since=4").body())
+                .contains("\"messages\":[{\"offset\":5");
         try (WsTestClient raw = WsTestClient.connect(fixture.port(), "/ws/log:a")) {
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    get("apikey " + KEY, "/api/channels/log:a/presence").body().contains("\"client\""));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> get("apikey " + KEY, "/api/channels/log:a/presence")
+                            .body()
+                            .contains("\"client\""));
         }
         // Refusals, each with its code.
         assertThat(get(null, "/api/channels/log:a/history").statusCode()).isEqualTo(401);
         HttpResponse<String> badLimit = get("apikey " + KEY, "/api/channels/log:a/history?limit=-1");
         assertThat(badLimit.statusCode()).isEqualTo(400);
         assertThat(badLimit.body()).contains("\"code\":104");
-        assertThat(get("apikey " + KEY, "/api/channels/bad%20name/presence").statusCode()).isEqualTo(400);
+        assertThat(get("apikey " + KEY, "/api/channels/bad%20name/presence").statusCode())
+                .isEqualTo(400);
         HttpResponse<String> off = get("apikey " + KEY, "/api/channels/other/history");
         assertThat(off.statusCode()).isEqualTo(404);
         assertThat(off.body()).contains("\"code\":115");
@@ -81,10 +91,13 @@ class PublishApiIT {
     @Test
     void aPublishWithTheKeyReachesWebSocketSubscribersAndReportsTheOffset() throws Exception {
         try (WsTestClient raw = WsTestClient.connect(fixture.port(), "/ws/news")) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.subscriberCount(ChannelName.of("news")) == 1);
-            HttpResponse<String> response = post("apikey " + KEY, "{\"channel\":\"news\",\"data\":{\"headline\":\"hi\"}}");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> fixture.hub.subscriberCount(ChannelName.of("news")) == 1);
+            HttpResponse<String> response =
+                    post("apikey " + KEY, "{\"channel\":\"news\",\"data\":{\"headline\":\"hi\"}}");
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.body()).matches("\\{\"ok\":true,\"offset\":1,\"epoch\":\"[0-9a-z]+\",\"subscribers\":1\\}");
+            assertThat(response.body())
+                    .matches("\\{\"ok\":true,\"offset\":1,\"epoch\":\"[0-9a-z]+\",\"subscribers\":1\\}");
             assertThat(raw.readText()).isEqualTo("{\"headline\":\"hi\"}");
         }
     }
@@ -100,7 +113,9 @@ class PublishApiIT {
     @Test
     void badBodiesAre400WithAnErrorCode() throws Exception {
         assertThat(post("apikey " + KEY, "{not json").body()).contains("\"code\":101");
-        assertThat(post("apikey " + KEY, "{\"channel\":\"bad name\",\"data\":1}").body()).contains("\"code\":105");
+        assertThat(post("apikey " + KEY, "{\"channel\":\"bad name\",\"data\":1}")
+                        .body())
+                .contains("\"code\":105");
         HttpResponse<String> noData = post("apikey " + KEY, "{\"channel\":\"news\"}");
         assertThat(noData.statusCode()).isEqualTo(400);
         assertThat(noData.body()).contains("\"code\":103");
@@ -110,6 +125,7 @@ class PublishApiIT {
     void withoutAnApiKeyConfiguredTheEndpointIsOff() throws Exception {
         fixture.close();
         fixture = new ServerFixture();
-        assertThat(post("apikey " + KEY, "{\"channel\":\"news\",\"data\":1}").statusCode()).isEqualTo(404);
+        assertThat(post("apikey " + KEY, "{\"channel\":\"news\",\"data\":1}").statusCode())
+                .isEqualTo(404);
     }
 }

@@ -3,18 +3,11 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.ChannelName;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.PayloadType;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.QueueLimits;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.SlowConsumerPolicy;
+import io.reactivehub.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -57,8 +50,8 @@ class RawProtocolIT {
         @Test
         void everyFrameReachesEveryClientOnTheChannelSenderIncludedAndNoneElsewhere() throws Exception {
             try (WsTestClient a = join("/ws/room", "room", 1);
-                 WsTestClient b = join("/ws/room", "room", 2);
-                 WsTestClient other = join("/ws/lobby", "lobby", 1)) {
+                    WsTestClient b = join("/ws/room", "room", 2);
+                    WsTestClient other = join("/ws/lobby", "lobby", 1)) {
                 a.sendText("hello room");
                 assertThat(a.readText()).isEqualTo("hello room");
                 assertThat(b.readText()).isEqualTo("hello room");
@@ -92,7 +85,8 @@ class RawProtocolIT {
 
         @Test
         void messagesFromOnePublisherArriveInOrder() throws Exception {
-            try (WsTestClient pub = join("/ws/seq", "seq", 1); WsTestClient sub = join("/ws/seq", "seq", 2)) {
+            try (WsTestClient pub = join("/ws/seq", "seq", 1);
+                    WsTestClient sub = join("/ws/seq", "seq", 2)) {
                 for (int i = 0; i < 2000; i++) {
                     pub.sendText("m" + i);
                 }
@@ -120,7 +114,9 @@ class RawProtocolIT {
                     for (int n = 0; n < threads * perThread; n++) {
                         String[] parts = sub.readText().split(":");
                         int t = Integer.parseInt(parts[0]);
-                        assertThat(Integer.parseInt(parts[1])).as("thread %d order", t).isEqualTo(next[t]++);
+                        assertThat(Integer.parseInt(parts[1]))
+                                .as("thread %d order", t)
+                                .isEqualTo(next[t]++);
                     }
                     return null;
                 }));
@@ -133,7 +129,8 @@ class RawProtocolIT {
                 publishers.submit(() -> {
                     start.await();
                     for (int i = 0; i < perThread; i++) {
-                        fixture.hub.publish(load, (thread + ":" + i).getBytes(StandardCharsets.UTF_8), PayloadType.TEXT)
+                        fixture.hub
+                                .publish(load, (thread + ":" + i).getBytes(StandardCharsets.UTF_8), PayloadType.TEXT)
                                 .subscribe();
                     }
                     return null;
@@ -211,7 +208,9 @@ class RawProtocolIT {
                 return total;
             });
             for (int i = 0; i < total; i++) {
-                assertThat(window.tryAcquire(30, TimeUnit.SECONDS)).as("reader keeps up").isTrue();
+                assertThat(window.tryAcquire(30, TimeUnit.SECONDS))
+                        .as("reader keeps up")
+                        .isTrue();
                 byte[] payload = filler.clone();
                 payload[0] = (byte) (i % 127);
                 fixture.hub.publish(room, payload, PayloadType.BINARY).block(WAIT);

@@ -4,46 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
-import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.ChannelName;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
-import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.ChannelRules;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
-import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.ErrorCode;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
-import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.HubOptions;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
-import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.QueueLimits;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
-import io.reactivehub.server.protocol.HubJson;
 import io.reactivehub.core.redis.RedisBroker;
-import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.core.testing.RedisProcess;
 import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.server.protocol.HubJson;
-import io.reactivehub.core.testing.RedisProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Several hub nodes sharing channels through a real Redis of the test's own: cross-node delivery,
@@ -56,7 +37,8 @@ class ScaleOutIT {
     private static final String KEY = "test-api-key";
 
     private final List<AutoCloseable> cleanup = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private RedisProcess redis;
 
     @BeforeEach
@@ -75,7 +57,8 @@ class ScaleOutIT {
     private ServerFixture node() {
         HubOptions options = new HubOptions(QueueLimits.DEFAULT)
                 .withChannelRules(ChannelRules.parse(List.of(RULES)))
-                .withBroker(() -> RedisBroker.connect(RedisBroker.parseUris(redis.uri()),
+                .withBroker(() -> RedisBroker.connect(
+                        RedisBroker.parseUris(redis.uri()),
                         new RedisBroker.Options(Duration.ofSeconds(2), Duration.ofSeconds(60))));
         ServerFixture node = new ServerFixture(ServerConfig.DEFAULT.withApiKey(KEY), options);
         cleanup.add(node);
@@ -103,8 +86,13 @@ class ScaleOutIT {
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Authorization", "apikey " + KEY).timeout(TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Authorization", "apikey " + KEY)
+                        .timeout(TIMEOUT)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -148,8 +136,10 @@ class ScaleOutIT {
             publish(publisher, n); // missed
         }
         WsTestClient back = hubClient(a.port()); // back on the other node
-        JsonNode reply = command(back, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":3,\"epoch\":\""
-                + epoch + "\"}}");
+        JsonNode reply = command(
+                back,
+                "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":3,\"epoch\":\"" + epoch
+                        + "\"}}");
         assertThat(reply.path("recovered").asBoolean()).as(reply.toString()).isTrue();
         assertThat(reply.path("epoch").asText()).isEqualTo(epoch);
         publish(publisher, 9); // live
@@ -160,7 +150,9 @@ class ScaleOutIT {
         }
         // An epoch from before Redis lost the channel, or an offset older than the history: not recovered.
         WsTestClient stale = hubClient(b.port());
-        JsonNode refused = command(stale, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":3,\"epoch\":\"old\"}}");
+        JsonNode refused = command(
+                stale,
+                "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":3,\"epoch\":\"old\"}}");
         assertThat(refused.path("recovered").asBoolean()).isFalse();
         assertThat(refused.path("offset").asLong()).isEqualTo(9);
     }
@@ -192,18 +184,27 @@ class ScaleOutIT {
         assertThat(read(watcher).path("data").path("t").asText()).isEqualTo("x");
         JsonNode history = command(watcher, "{\"id\":3,\"op\":\"history\",\"channel\":\"room:1\",\"limit\":10}");
         assertThat(history.path("messages")).hasSize(1);
-        assertThat(history.path("messages").get(0).path("data").path("t").asText()).isEqualTo("x");
+        assertThat(history.path("messages").get(0).path("data").path("t").asText())
+                .isEqualTo("x");
         HttpResponse<String> historyOverHttp = get(b.port(), "/api/channels/room:1/history?limit=10&since=0");
         assertThat(historyOverHttp.statusCode()).isEqualTo(200);
-        assertThat(HubJson.MAPPER.readTree(historyOverHttp.body()).path("messages").get(0).path("offset").asLong())
+        assertThat(HubJson.MAPPER
+                        .readTree(historyOverHttp.body())
+                        .path("messages")
+                        .get(0)
+                        .path("offset")
+                        .asLong())
                 .isEqualTo(1);
 
         joiner.close();
         JsonNode leave = read(watcher);
         assertThat(joined).contains(leave.path("leave").path("client").asText());
-        await().atMost(TIMEOUT).untilAsserted(() ->
-                assertThat(HubJson.MAPPER.readTree(get(a.port(), "/api/channels/room:1/presence").body())
-                        .path("clients")).hasSize(1));
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(HubJson.MAPPER
+                                .readTree(get(a.port(), "/api/channels/room:1/presence")
+                                        .body())
+                                .path("clients"))
+                        .hasSize(1));
         // Channels without history or presence say so.
         assertThat(get(a.port(), "/api/channels/other/history").statusCode()).isEqualTo(404);
         JsonNode notEnabled = command(watcher, "{\"id\":4,\"op\":\"presence\",\"channel\":\"other\"}");
@@ -213,8 +214,8 @@ class ScaleOutIT {
     @Test
     void whenANodeIsKilledItsClientsRecoverOnAnotherAndItsPresenceExpires() throws Exception {
         ServerFixture a = node();
-        ServerProcess doomed = ServerProcess.start("--redis", redis.uri(), "--channel-options", RULES,
-                "--presence-ttl", "2s", "--api-key", KEY);
+        ServerProcess doomed = ServerProcess.start(
+                "--redis", redis.uri(), "--channel-options", RULES, "--presence-ttl", "2s", "--api-key", KEY);
         cleanup.add(doomed);
         WsTestClient publisher = hubClient(a.port());
         WsTestClient client = WsTestClient.connect(doomed.port, "/hub");
@@ -228,7 +229,9 @@ class ScaleOutIT {
             last = read(client).path("offset").asLong();
         }
         assertThat(last).isEqualTo(5);
-        JsonNode before = HubJson.MAPPER.readTree(get(a.port(), "/api/channels/room:1/presence").body()).path("clients");
+        JsonNode before = HubJson.MAPPER
+                .readTree(get(a.port(), "/api/channels/room:1/presence").body())
+                .path("clients");
         assertThat(before).hasSize(1); // the subscriber on the doomed node (the publisher subscribes to nothing)
         String doomedClient = before.get(0).path("client").asText();
 
@@ -237,8 +240,10 @@ class ScaleOutIT {
             publish(publisher, n);
         }
         WsTestClient reconnected = hubClient(a.port());
-        JsonNode reply = command(reconnected, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":"
-                + last + ",\"epoch\":\"" + epoch + "\"}}");
+        JsonNode reply = command(
+                reconnected,
+                "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":" + last
+                        + ",\"epoch\":\"" + epoch + "\"}}");
         assertThat(reply.path("recovered").asBoolean()).as(reply.toString()).isTrue();
         for (int n = 6; n <= 10; n++) {
             assertThat(read(reconnected).path("offset").asLong()).isEqualTo(n);
@@ -246,7 +251,9 @@ class ScaleOutIT {
         // The dead node's client leaves presence once its entry is no longer refreshed (TTL 2 s);
         // the reconnected client is there.
         await().atMost(TIMEOUT).untilAsserted(() -> {
-            JsonNode clients = HubJson.MAPPER.readTree(get(a.port(), "/api/channels/room:1/presence").body()).path("clients");
+            JsonNode clients = HubJson.MAPPER
+                    .readTree(get(a.port(), "/api/channels/room:1/presence").body())
+                    .path("clients");
             assertThat(clients).hasSize(1);
             assertThat(clients.get(0).path("client").asText()).isNotEqualTo(doomedClient);
         });
@@ -256,7 +263,9 @@ class ScaleOutIT {
     void whileRedisIsDownPublishesFailWith114AndRawPublishersGet1013() throws Exception {
         ServerFixture a = node();
         WsTestClient hub = hubClient(a.port());
-        String epoch = command(hub, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\"}").path("epoch").asText();
+        String epoch = command(hub, "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\"}")
+                .path("epoch")
+                .asText();
         WsTestClient raw = WsTestClient.connect(a.port(), "/ws/room:2");
         cleanup.add(raw);
         await().atMost(TIMEOUT).until(() -> a.hub.subscriberCount(ChannelName.of("room:2")) == 1);
@@ -265,9 +274,12 @@ class ScaleOutIT {
         assertThat(failed.path("error").path("code").asInt()).isEqualTo(ErrorCode.UNAVAILABLE.code());
         raw.sendText("lost?");
         assertThat(raw.readCloseCode()).isEqualTo(CloseCodes.TRY_AGAIN_LATER);
-        HttpResponse<String> api = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port() + "/api/publish"))
-                .header("Authorization", "apikey " + KEY).timeout(TIMEOUT)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"room:1\",\"data\":1}")).build(),
+        HttpResponse<String> api = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port() + "/api/publish"))
+                        .header("Authorization", "apikey " + KEY)
+                        .timeout(TIMEOUT)
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"room:1\",\"data\":1}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(api.statusCode()).isEqualTo(503);
 
@@ -275,10 +287,14 @@ class ScaleOutIT {
         // Back: the node subscribes again and tells the subscriber it may have missed messages.
         JsonNode push = read(hub);
         assertThat(push.path("channel").asText()).isEqualTo("room:1");
-        assertThat(push.path("unsubscribed").path("code").asInt()).as(push.toString()).isEqualTo(HubJson.RESUBSCRIBE);
+        assertThat(push.path("unsubscribed").path("code").asInt())
+                .as(push.toString())
+                .isEqualTo(HubJson.RESUBSCRIBE);
         // It resubscribes with recover: the history is gone with the old Redis, and the reply says so.
-        JsonNode again = command(hub, "{\"id\":3,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":0,\"epoch\":\""
-                + epoch + "\"}}");
+        JsonNode again = command(
+                hub,
+                "{\"id\":3,\"op\":\"subscribe\",\"channel\":\"room:1\",\"recover\":{\"offset\":0,\"epoch\":\"" + epoch
+                        + "\"}}");
         assertThat(again.path("recovered").asBoolean()).as(again.toString()).isFalse();
         assertThat(again.path("epoch").asText()).isNotEqualTo(epoch);
         JsonNode published = command(hub, "{\"id\":4,\"op\":\"publish\",\"channel\":\"room:1\",\"data\":4}");

@@ -1,11 +1,8 @@
 package io.reactivehub.server;
 
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.Hub;
-import io.reactivehub.server.config.ConnectionLimits;
-import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.core.HubOptions;
+import io.reactivehub.server.config.ServerConfig;
 
 /** A real hub server on 127.0.0.1 and a free port, for one test. */
 final class ServerFixture implements AutoCloseable {

@@ -7,12 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /** The real server (the CLI's main class) in its own JVM on a free loopback port, to signal or kill. */
 final class ServerProcess implements AutoCloseable {
@@ -46,15 +46,21 @@ final class ServerProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // The application's own logging (INFO start line), not the tests' quieter one.
                 "-Dlogback.configurationFile=logback.xml",
-                "-cp", System.getProperty("java.class.path"), "io.reactivehub.server.cli.HubCommand",
-                "--host", "127.0.0.1", "--port", "0"));
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.reactivehub.server.cli.HubCommand",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
         Queue<String> output = new ConcurrentLinkedQueue<>();
         Thread reader = new Thread(() -> {
             Pattern listening = Pattern.compile("hub listening on 127\\.0\\.0\\.1:(\\d+)");
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {
                     output.add(line);
                     Matcher m = listening.matcher(line);

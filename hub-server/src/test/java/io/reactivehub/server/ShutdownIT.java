@@ -2,10 +2,10 @@ package io.reactivehub.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import java.io.IOException;
 
 /** SIGTERM on the real server process: what is queued is delivered, then 1001, then exit 0. */
 class ShutdownIT {
@@ -30,7 +30,8 @@ class ShutdownIT {
     }
 
     private static void sigtermAfterTraffic(int port, Process server) throws Exception {
-        try (WsTestClient hub = WsTestClient.connect(port, "/hub"); WsTestClient raw = WsTestClient.connect(port, "/ws/news")) {
+        try (WsTestClient hub = WsTestClient.connect(port, "/hub");
+                WsTestClient raw = WsTestClient.connect(port, "/ws/news")) {
             hub.sendText("{\"id\":1,\"op\":\"subscribe\",\"channel\":\"news\"}");
             assertThat(hub.readText()).matches("\\{\"id\":1,\"ok\":true,\"offset\":0,\"epoch\":\"[0-9a-z]+\"\\}");
             // The raw client reads its own copies back: once it has all 200, every one of them has

@@ -92,8 +92,11 @@ final class WsTestClient implements AutoCloseable {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(READ_TIMEOUT_MS);
             String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                    + (upgrade ? "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-                    + Base64.getEncoder().encodeToString(new byte[16]) + "\r\nSec-WebSocket-Version: 13\r\n" : "")
+                    + (upgrade
+                            ? "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                                    + Base64.getEncoder().encodeToString(new byte[16])
+                                    + "\r\nSec-WebSocket-Version: 13\r\n"
+                            : "")
                     + "\r\n";
             socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class CodecBenchmark {
     private final ChannelName channel = ChannelName.of("bench");
-    private final byte[] text = "{\"user\":\"ann\",\"text\":\"hello, this is sixty-four bytes!!\"}".getBytes(StandardCharsets.UTF_8);
+    private final byte[] text =
+            "{\"user\":\"ann\",\"text\":\"hello, this is sixty-four bytes!!\"}".getBytes(StandardCharsets.UTF_8);
 
     @Benchmark
     public Object rawFrame() {

@@ -2,12 +2,12 @@ package io.reactivehub.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
 import io.reactivehub.core.ChannelName;
-import io.reactivehub.core.internal.DeliveryQueue;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.codec.RawFrameCodec;
 import io.reactivehub.core.codec.WireBuffers;
+import io.reactivehub.core.internal.DeliveryQueue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import reactor.core.publisher.BaseSubscriber;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
 
 /**
  * One publish into a channel with N subscribers, through the server's own path: every
@@ -52,7 +52,8 @@ public class FanoutBenchmark {
     public void setUp() {
         hub = Hub.create();
         for (int i = 0; i < subscribers; i++) {
-            DeliveryQueue<ByteBuf> queue = new DeliveryQueue<>(QueueLimits.DEFAULT, ByteBuf::readableBytes, ByteBuf::release);
+            DeliveryQueue<ByteBuf> queue =
+                    new DeliveryQueue<>(QueueLimits.DEFAULT, ByteBuf::readableBytes, ByteBuf::release);
             queue.subscribe(new BaseSubscriber<>() {
                 @Override
                 protected void hookOnNext(ByteBuf frame) {

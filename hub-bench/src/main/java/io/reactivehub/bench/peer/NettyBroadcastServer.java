@@ -37,7 +37,9 @@ import picocli.CommandLine.Option;
  * batch (a flush per delivery would make it a syscall benchmark). Same raw behaviour as the
  * hub's {@code /ws} (sender included), any path.
  */
-@Command(name = "netty-server", mixinStandardHelpOptions = true,
+@Command(
+        name = "netty-server",
+        mixinStandardHelpOptions = true,
         description = "Run the minimal Netty broadcast server used as the comparison ceiling.")
 public final class NettyBroadcastServer implements Callable<Integer> {
 
@@ -51,22 +53,30 @@ public final class NettyBroadcastServer implements Callable<Integer> {
     public Integer call() throws Exception {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends ServerChannel> serverChannel =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, io);
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(io);
         ChannelGroup everyone = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         try {
-            Channel ch = new ServerBootstrap().group(boss, workers).channel(serverChannel)
+            Channel ch = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(serverChannel)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            c.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                    new WebSocketServerProtocolHandler("/", null, false, 65536, false, true),
-                                    new Broadcaster(everyone));
+                            c.pipeline()
+                                    .addLast(
+                                            new HttpServerCodec(),
+                                            new HttpObjectAggregator(65536),
+                                            new WebSocketServerProtocolHandler("/", null, false, 65536, false, true),
+                                            new Broadcaster(everyone));
                         }
                     })
-                    .bind(host, port).sync().channel();
+                    .bind(host, port)
+                    .sync()
+                    .channel();
             System.err.println("netty broadcast server on ws://" + host + ":" + port + "/ (epoll: " + epoll + ")");
             ch.closeFuture().sync();
         } finally {

@@ -46,9 +46,7 @@ public final class LocalBroker implements Broker {
     @Override
     public Mono<PublishResult> publish(ChannelName channel, byte[] payload, PayloadType type, ChannelOptions options) {
         return Mono.create(sink -> {
-            Stream stream = options.hasHistory()
-                    ? streams.computeIfAbsent(channel, Stream::new)
-                    : streams.get(channel);
+            Stream stream = options.hasHistory() ? streams.computeIfAbsent(channel, Stream::new) : streams.get(channel);
             if (stream == null) {
                 sink.success(PublishResult.NO_SUBSCRIBERS);
             } else {
@@ -77,7 +75,8 @@ public final class LocalBroker implements Broker {
 
     @Override
     public Mono<HistoryResult> history(ChannelName channel, @Nullable Long since, int limit, ChannelOptions options) {
-        return Mono.fromSupplier(() -> streams.computeIfAbsent(channel, Stream::new).read(since, limit));
+        return Mono.fromSupplier(
+                () -> streams.computeIfAbsent(channel, Stream::new).read(since, limit));
     }
 
     @Override
@@ -97,8 +96,8 @@ public final class LocalBroker implements Broker {
         for (Stream stream : streams.values()) {
             stream.expire(now);
             if (!stream.subscribed && stream.historyEmpty()) {
-                streams.computeIfPresent(stream.name,
-                        (name, s) -> s == stream && !s.subscribed && s.historyEmpty() ? s.remove() : s);
+                streams.computeIfPresent(
+                        stream.name, (name, s) -> s == stream && !s.subscribed && s.historyEmpty() ? s.remove() : s);
             }
         }
     }
@@ -119,15 +118,12 @@ public final class LocalBroker implements Broker {
     }
 
     /** What waits in a stream's queue: a message to number and deliver, or a join/leave to pass on. */
-    private sealed interface Pending permits Publication, Announcement {
-    }
+    private sealed interface Pending permits Publication, Announcement {}
 
-    private record Publication(byte[] payload, PayloadType type, ChannelOptions options,
-                               MonoSink<PublishResult> result) implements Pending {
-    }
+    private record Publication(byte[] payload, PayloadType type, ChannelOptions options, MonoSink<PublishResult> result)
+            implements Pending {}
 
-    private record Announcement(PresenceEvent event) implements Pending {
-    }
+    private record Announcement(PresenceEvent event) implements Pending {}
 
     /** One channel's numbering, history and emission queue. */
     private final class Stream {
@@ -140,10 +136,13 @@ public final class LocalBroker implements Broker {
         boolean subscribed;
         /** Set when removed from the map: what is still queued is not delivered. */
         volatile boolean removed;
-        private final Queue<Pending> pending = Queues.<Pending>unboundedMultiproducer().get();
+
+        private final Queue<Pending> pending =
+                Queues.<Pending>unboundedMultiproducer().get();
         private volatile int wip;
         /** Written by the draining thread, under the history lock. */
         private volatile long lastOffset;
+
         private final ArrayDeque<Message> history = new ArrayDeque<>();
         /** When the history is dropped unless another message is published (System.nanoTime). */
         private long expiresAt;
@@ -152,7 +151,8 @@ public final class LocalBroker implements Broker {
             this.name = name;
         }
 
-        @Nullable Stream remove() {
+        @Nullable
+        Stream remove() {
             removed = true;
             return null;
         }

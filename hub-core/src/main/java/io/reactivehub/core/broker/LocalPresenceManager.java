@@ -17,8 +17,8 @@ public final class LocalPresenceManager implements PresenceManager {
 
     @Override
     public Mono<Void> add(ChannelName channel, ClientInfo client) {
-        return Mono.fromRunnable(() ->
-                channels.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(client.client(), client));
+        return Mono.fromRunnable(() -> channels.computeIfAbsent(channel, c -> new ConcurrentHashMap<>())
+                .put(client.client(), client));
     }
 
     @Override

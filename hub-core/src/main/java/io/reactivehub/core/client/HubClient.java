@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.reactivehub.core.transport.Heartbeat;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +15,9 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import reactor.netty.http.Http11SslContextSpec;
 
 /**
  * Connects to a hub (raw protocol, hub protocol, or any WebSocket server) and exposes the
@@ -36,8 +36,7 @@ public final class HubClient {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 
-    private HubClient() {
-    }
+    private HubClient() {}
 
     /**
      * Client settings.
@@ -96,17 +95,20 @@ public final class HubClient {
                                 .configure(b -> b.trustManager(InsecureTrustManagerFactory.INSTANCE))))
                         : client.secure();
             }
-            Disposable running = client.websocket(WebsocketClientSpec.builder().maxFramePayloadLength(maxMessageSize).build())
+            Disposable running = client.websocket(WebsocketClientSpec.builder()
+                            .maxFramePayloadLength(maxMessageSize)
+                            .build())
                     .uri(url)
                     .handle((in, out) -> {
-                        in.withConnection(c -> c.addHandlerLast("hub.heartbeat",
-                                new Heartbeat(pingInterval, idleTimeout, ctx -> {
+                        in.withConnection(c ->
+                                c.addHandlerLast("hub.heartbeat", new Heartbeat(pingInterval, idleTimeout, ctx -> {
                                     connection.dead = true;
                                     ctx.close();
                                 })));
                         in.receiveCloseStatus().subscribe(connection.closeStatus::tryEmitValue);
                         connection.open.tryEmitValue(connection);
-                        Mono<Void> receiving = in.aggregateFrames(maxMessageSize).receiveFrames()
+                        Mono<Void> receiving = in.aggregateFrames(maxMessageSize)
+                                .receiveFrames()
                                 .doOnNext(frame -> {
                                     if (frame instanceof TextWebSocketFrame text) {
                                         connection.emit(new Message(false, ByteBufUtil.getBytes(text.content())));
@@ -117,7 +119,8 @@ public final class HubClient {
                                 .then();
                         // close(): the outgoing stream completes, a 1000 close follows, and the
                         // connection ends when the server answers it (receiving completes).
-                        Mono<Void> sending = out.sendObject(connection.outgoing.asFlux()).then()
+                        Mono<Void> sending = out.sendObject(connection.outgoing.asFlux())
+                                .then()
                                 .then(Mono.defer(() -> out.sendClose(1000, "bye")));
                         return Mono.firstWithSignal(receiving, sending.then(Mono.never()));
                     })
@@ -153,8 +156,7 @@ public final class HubClient {
         private volatile boolean dead;
         private volatile Disposable running;
 
-        private Connection() {
-        }
+        private Connection() {}
 
         /**
          * Everything the server sends, in order; completes when the connection closes, errors with

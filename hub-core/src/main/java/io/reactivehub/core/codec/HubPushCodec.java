@@ -23,8 +23,7 @@ public final class HubPushCodec implements Codec {
     private static final byte[] DATA = ",\"data\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] BASE64 = ",\"encoding\":\"base64\"".getBytes(StandardCharsets.US_ASCII);
 
-    private HubPushCodec() {
-    }
+    private HubPushCodec() {}
 
     @Override
     public ByteBuf encode(Message message) {
@@ -33,8 +32,14 @@ public final class HubPushCodec implements Codec {
         byte[] offset = Long.toString(message.offset()).getBytes(StandardCharsets.US_ASCII);
         byte[] data = data(message);
         boolean base64 = isBase64(message);
-        int length = CHANNEL.length + channel.length + OFFSET.length + offset.length + DATA.length
-                + data.length + (base64 ? BASE64.length : 0) + 1;
+        int length = CHANNEL.length
+                + channel.length
+                + OFFSET.length
+                + offset.length
+                + DATA.length
+                + data.length
+                + (base64 ? BASE64.length : 0)
+                + 1;
         ByteBuffer out = WireBuffers.startFrame(WireBuffers.OPCODE_TEXT, length);
         out.put(CHANNEL).put(channel).put(OFFSET).put(offset).put(DATA).put(data);
         if (base64) {

@@ -12,8 +12,7 @@ import io.reactivehub.core.PayloadType;
 public final class RawFrameCodec implements Codec {
     public static final RawFrameCodec INSTANCE = new RawFrameCodec();
 
-    private RawFrameCodec() {
-    }
+    private RawFrameCodec() {}
 
     @Override
     public ByteBuf encode(Message message) {

@@ -15,8 +15,7 @@ public final class WireBuffers {
     public static final int OPCODE_TEXT = 0x1;
     public static final int OPCODE_BINARY = 0x2;
 
-    private WireBuffers() {
-    }
+    private WireBuffers() {}
 
     /** Frame header length for a payload of {@code length} bytes. */
     public static int headerLength(long length) {

@@ -58,7 +58,7 @@ final class ChannelRegistry {
                 Mono<Void> ready = broker.subscribe(name, options.apply(name))
                         .doOnError(e -> target.readyFailed = true)
                         .cache();
-                ready.subscribe(null, e -> { });
+                ready.subscribe(null, e -> {});
                 target.ready = ready;
             }
             s.subscribers++;

@@ -23,7 +23,8 @@ final class ChannelState {
     /** Guarded by the registry's map entry (ConcurrentHashMap.compute). */
     int subscribers;
     /** Completes when the broker delivers this channel to this node; guarded like subscribers. */
-    @Nullable Mono<Void> ready;
+    @Nullable
+    Mono<Void> ready;
     /** The broker could not subscribe (set from the broker's thread). */
     volatile boolean readyFailed;
 

@@ -3,7 +3,6 @@ package io.reactivehub.core.internal;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerException;
 import io.reactivehub.core.SlowConsumerPolicy;
-
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -35,18 +34,23 @@ public final class DeliveryQueue<T> extends Flux<T> implements Subscription {
     @SuppressWarnings("rawtypes")
     private static final AtomicIntegerFieldUpdater<DeliveryQueue> WIP =
             AtomicIntegerFieldUpdater.newUpdater(DeliveryQueue.class, "wip");
+
     @SuppressWarnings("rawtypes")
     private static final AtomicLongFieldUpdater<DeliveryQueue> COUNT =
             AtomicLongFieldUpdater.newUpdater(DeliveryQueue.class, "count");
+
     @SuppressWarnings("rawtypes")
     private static final AtomicLongFieldUpdater<DeliveryQueue> BYTES =
             AtomicLongFieldUpdater.newUpdater(DeliveryQueue.class, "bytes");
+
     @SuppressWarnings("rawtypes")
     private static final AtomicLongFieldUpdater<DeliveryQueue> REQUESTED =
             AtomicLongFieldUpdater.newUpdater(DeliveryQueue.class, "requested");
+
     @SuppressWarnings("rawtypes")
     private static final AtomicLongFieldUpdater<DeliveryQueue> DROPPED =
             AtomicLongFieldUpdater.newUpdater(DeliveryQueue.class, "dropped");
+
     @SuppressWarnings("rawtypes")
     private static final AtomicReferenceFieldUpdater<DeliveryQueue, CoreSubscriber> ACTUAL =
             AtomicReferenceFieldUpdater.newUpdater(DeliveryQueue.class, CoreSubscriber.class, "actual");
@@ -96,8 +100,7 @@ public final class DeliveryQueue<T> extends Flux<T> implements Subscription {
         queue.offer(item);
         long c = COUNT.incrementAndGet(this);
         long b = BYTES.addAndGet(this, size);
-        if ((c > limits.maxMessages() || b > limits.maxBytes())
-                && limits.policy() == SlowConsumerPolicy.DISCONNECT) {
+        if ((c > limits.maxMessages() || b > limits.maxBytes()) && limits.policy() == SlowConsumerPolicy.DISCONNECT) {
             overflowed = true;
         }
         drain();
@@ -171,8 +174,8 @@ public final class DeliveryQueue<T> extends Flux<T> implements Subscription {
             return;
         }
         if (overflowed && error == null) {
-            error = new SlowConsumerException("subscriber queue overflowed: more than "
-                    + limits.maxMessages() + " messages or " + limits.maxBytes() + " bytes waiting");
+            error = new SlowConsumerException("subscriber queue overflowed: more than " + limits.maxMessages()
+                    + " messages or " + limits.maxBytes() + " bytes waiting");
             done = true;
             clear();
         }

@@ -58,7 +58,7 @@ public final class LocalHub implements Hub, BrokerListener {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(limits, "limits");
         return Flux.defer(() -> {
-            DeliveryQueue<Message> queue = new DeliveryQueue<>(limits, Message::size, m -> { });
+            DeliveryQueue<Message> queue = new DeliveryQueue<>(limits, Message::size, m -> {});
             Disposable attached = attach(channel, new ChannelListener() {
                 @Override
                 public void onMessage(Message message) {
@@ -91,7 +91,8 @@ public final class LocalHub implements Hub, BrokerListener {
             ChannelRegistry.Attachment attachment = channels.register(channel, buffer);
             // Registered first, read second: see RecoveryBuffer.
             int limit = recover == null ? 0 : Math.max(channelOptions.historySize(), 1);
-            return attachment.ready
+            return attachment
+                    .ready
                     .then(broker.history(channel, recover == null ? null : recover.offset(), limit, channelOptions))
                     .map(history -> {
                         buffer.release(history);
@@ -118,8 +119,8 @@ public final class LocalHub implements Hub, BrokerListener {
         if (!channelOptions.hasHistory()) {
             return Mono.error(new HubException(ErrorCode.NOT_ENABLED, "channel " + channel + " keeps no history"));
         }
-        return broker.history(channel, since, Math.min(Math.max(limit, 0), channelOptions.historySize()),
-                channelOptions);
+        return broker.history(
+                channel, since, Math.min(Math.max(limit, 0), channelOptions.historySize()), channelOptions);
     }
 
     @Override

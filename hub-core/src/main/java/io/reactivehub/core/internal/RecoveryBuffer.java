@@ -110,7 +110,8 @@ final class RecoveryBuffer implements ChannelListener {
             return true;
         }
         List<Message> missed = history.messages();
-        return since < top.offset() && !missed.isEmpty()
+        return since < top.offset()
+                && !missed.isEmpty()
                 && missed.get(0).offset() == since + 1
                 && missed.get(missed.size() - 1).offset() == top.offset();
     }

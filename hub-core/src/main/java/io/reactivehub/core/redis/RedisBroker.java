@@ -65,6 +65,7 @@ public final class RedisBroker implements Broker {
     private final RedisPresenceManager presence;
     /** Channels this node subscribes to, by pub/sub channel name. */
     private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+
     private final AtomicBoolean disposing = new AtomicBoolean();
     private volatile @Nullable BrokerListener listener;
 
@@ -121,15 +122,19 @@ public final class RedisBroker implements Broker {
     @Override
     public Mono<PublishResult> publish(ChannelName channel, byte[] payload, PayloadType type, ChannelOptions options) {
         String tag = RedisWire.tag(channel);
-        return redis.<List<Object>>eval(RedisScripts.PUBLISH, ScriptOutputType.MULTI, RedisWire.streamKeys(tag),
-                payload,
-                new byte[] {RedisWire.typeCode(type)},
-                RedisWire.ascii(options.historySize()),
-                RedisWire.ascii(Math.max(1, options.historyTtl().toSeconds())),
-                RedisWire.ascii(Epochs.next()),
-                RedisWire.ascii(metaTtlSeconds(options)),
-                redis.publishCommand(),
-                RedisWire.ascii(tag)).map(reply -> {
+        return redis.<List<Object>>eval(
+                        RedisScripts.PUBLISH,
+                        ScriptOutputType.MULTI,
+                        RedisWire.streamKeys(tag),
+                        payload,
+                        new byte[] {RedisWire.typeCode(type)},
+                        RedisWire.ascii(options.historySize()),
+                        RedisWire.ascii(Math.max(1, options.historyTtl().toSeconds())),
+                        RedisWire.ascii(Epochs.next()),
+                        RedisWire.ascii(metaTtlSeconds(options)),
+                        redis.publishCommand(),
+                        RedisWire.ascii(tag))
+                .map(reply -> {
                     long offset = (Long) reply.get(0);
                     String epoch = RedisWire.text(reply.get(1));
                     long receivers = (Long) reply.get(2);
@@ -140,8 +145,14 @@ public final class RedisBroker implements Broker {
     @Override
     public Mono<Void> announce(ChannelName channel, PresenceEvent event) {
         String tag = RedisWire.tag(channel);
-        return redis.<Long>eval(RedisScripts.ANNOUNCE, ScriptOutputType.INTEGER, RedisWire.presenceKeys(tag),
-                redis.publishCommand(), RedisWire.ascii(tag), RedisWire.announcement(event)).then();
+        return redis.<Long>eval(
+                        RedisScripts.ANNOUNCE,
+                        ScriptOutputType.INTEGER,
+                        RedisWire.presenceKeys(tag),
+                        redis.publishCommand(),
+                        RedisWire.ascii(tag),
+                        RedisWire.announcement(event))
+                .then();
     }
 
     @Override
@@ -220,11 +231,15 @@ public final class RedisBroker implements Broker {
     @Override
     public Mono<HistoryResult> history(ChannelName channel, @Nullable Long since, int limit, ChannelOptions options) {
         String tag = RedisWire.tag(channel);
-        return redis.<List<Object>>eval(RedisScripts.HISTORY, ScriptOutputType.MULTI, RedisWire.streamKeys(tag),
-                since == null ? new byte[] {'-'} : RedisWire.ascii(since),
-                RedisWire.ascii(Math.max(0, limit)),
-                RedisWire.ascii(Epochs.next()),
-                RedisWire.ascii(metaTtlSeconds(options))).map(reply -> {
+        return redis.<List<Object>>eval(
+                        RedisScripts.HISTORY,
+                        ScriptOutputType.MULTI,
+                        RedisWire.streamKeys(tag),
+                        since == null ? new byte[] {'-'} : RedisWire.ascii(since),
+                        RedisWire.ascii(Math.max(0, limit)),
+                        RedisWire.ascii(Epochs.next()),
+                        RedisWire.ascii(metaTtlSeconds(options)))
+                .map(reply -> {
                     long top = (Long) reply.get(0);
                     String epoch = RedisWire.text(reply.get(1));
                     List<?> entries = (List<?>) reply.get(2);
@@ -259,7 +274,10 @@ public final class RedisBroker implements Broker {
     /** One channel this node subscribes to, and the last position it delivered (pub/sub thread only). */
     private static final class Subscription {
         final ChannelName channel;
-        @Nullable String epoch;
+
+        @Nullable
+        String epoch;
+
         long lastOffset;
 
         Subscription(ChannelName channel) {
@@ -277,8 +295,13 @@ public final class RedisBroker implements Broker {
                     return false; // seen already
                 }
                 if (!lastEpoch.equals(m.epoch()) || m.offset() != lastOffset + 1) {
-                    log.warn("channel {}: messages lost on their way to this node (had {}#{}, got {}#{})",
-                            channel, lastEpoch, lastOffset, m.epoch(), m.offset());
+                    log.warn(
+                            "channel {}: messages lost on their way to this node (had {}#{}, got {}#{})",
+                            channel,
+                            lastEpoch,
+                            lastOffset,
+                            m.epoch(),
+                            m.offset());
                     l.onInterrupted(channel);
                 }
             }

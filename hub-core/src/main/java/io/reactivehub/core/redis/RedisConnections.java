@@ -80,10 +80,14 @@ final class RedisConnections {
     private final AtomicBoolean unavailableLogged = new AtomicBoolean();
     private volatile boolean closed;
 
-    private RedisConnections(List<RedisURI> uris, Duration commandTimeout, BiConsumer<String, byte[]> onMessage,
-                             Consumer<Predicate<String>> onReconnect) {
+    private RedisConnections(
+            List<RedisURI> uris,
+            Duration commandTimeout,
+            BiConsumer<String, byte[]> onMessage,
+            Consumer<Predicate<String>> onReconnect) {
         this.resources = ClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .reconnectDelay(
+                        Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
                 .build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(commandTimeout);
         try {
@@ -110,7 +114,8 @@ final class RedisConnections {
                 c.addListener(new RedisConnectionStateListener() {
                     @Override
                     public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                        if (connection instanceof StatefulRedisPubSubConnection<?, ?> && connection != ps
+                        if (connection instanceof StatefulRedisPubSubConnection<?, ?>
+                                && connection != ps
                                 && !opened.add(connection)) {
                             onReconnect.accept(key -> servedBy(key, address));
                         }
@@ -164,8 +169,11 @@ final class RedisConnections {
      * @param onReconnect after a pub/sub connection came back: which pub/sub channels it serves
      * @throws RedisException when Redis cannot be reached
      */
-    static RedisConnections connect(List<RedisURI> uris, Duration commandTimeout, BiConsumer<String, byte[]> onMessage,
-                                    Consumer<Predicate<String>> onReconnect) {
+    static RedisConnections connect(
+            List<RedisURI> uris,
+            Duration commandTimeout,
+            BiConsumer<String, byte[]> onMessage,
+            Consumer<Predicate<String>> onReconnect) {
         if (uris.isEmpty()) {
             throw new IllegalArgumentException("no Redis URI");
         }
@@ -204,16 +212,22 @@ final class RedisConnections {
     private CompletionStage<Void> subscription(String key, boolean subscribe) {
         try {
             if (!cluster) {
-                return subscribe ? pubsub.async().subscribe(key) : pubsub.async().unsubscribe(key);
+                return subscribe
+                        ? pubsub.async().subscribe(key)
+                        : pubsub.async().unsubscribe(key);
             }
-            StatefulRedisClusterPubSubConnection<String, byte[]> c = (StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub;
+            StatefulRedisClusterPubSubConnection<String, byte[]> c =
+                    (StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub;
             RedisClusterNode node = c.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
             if (node == null) {
-                return subscribe ? CompletableFuture.failedFuture(new RedisException("no master for slot of " + key))
+                return subscribe
+                        ? CompletableFuture.failedFuture(new RedisException("no master for slot of " + key))
                         : CompletableFuture.completedFuture(null);
             }
-            return c.getConnectionAsync(node.getNodeId()).thenCompose(nodeConnection -> subscribe
-                    ? nodeConnection.async().ssubscribe(key) : nodeConnection.async().sunsubscribe(key));
+            return c.getConnectionAsync(node.getNodeId())
+                    .thenCompose(nodeConnection -> subscribe
+                            ? nodeConnection.async().ssubscribe(key)
+                            : nodeConnection.async().sunsubscribe(key));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -225,7 +239,8 @@ final class RedisConnections {
         if (!(address instanceof InetSocketAddress inet)) {
             return true;
         }
-        RedisClusterNode node = ((StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub).getPartitions()
+        RedisClusterNode node = ((StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub)
+                .getPartitions()
                 .getMasterBySlot(SlotHash.getSlot(key));
         return node == null || node.getUri().getPort() == inet.getPort();
     }
@@ -241,7 +256,8 @@ final class RedisConnections {
         }
         String sha = shas.computeIfAbsent(script, RedisConnections::sha1);
         return Mono.fromCompletionStage(() -> scripts.<T>evalsha(sha, type, keys, args))
-                .onErrorResume(RedisNoScriptException.class,
+                .onErrorResume(
+                        RedisNoScriptException.class,
                         e -> Mono.fromCompletionStage(() -> scripts.<T>eval(script, type, keys, args)))
                 .doOnNext(reply -> reachable())
                 .onErrorMap(this::unavailable);

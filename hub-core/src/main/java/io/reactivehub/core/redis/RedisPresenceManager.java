@@ -32,6 +32,7 @@ public final class RedisPresenceManager implements PresenceManager {
     /** This node's entries, refreshed before they expire (and after Redis lost them). */
     private final ConcurrentHashMap<ChannelName, ConcurrentHashMap<String, ClientInfo>> local =
             new ConcurrentHashMap<>();
+
     private final Disposable.Swap refresher = Disposables.swap();
     private final AtomicBoolean disposed = new AtomicBoolean();
 
@@ -43,7 +44,8 @@ public final class RedisPresenceManager implements PresenceManager {
     /** Starts refreshing this node's entries every TTL/3 (when its broker starts). */
     void startRefreshing() {
         long every = Math.max(200, ttl.toMillis() / 3);
-        refresher.update(Schedulers.parallel().schedulePeriodically(this::refresh, every, every, TimeUnit.MILLISECONDS));
+        refresher.update(
+                Schedulers.parallel().schedulePeriodically(this::refresh, every, every, TimeUnit.MILLISECONDS));
     }
 
     @Override
@@ -63,13 +65,16 @@ public final class RedisPresenceManager implements PresenceManager {
 
     @Override
     public Mono<List<ClientInfo>> presence(ChannelName channel) {
-        return redis.<List<Object>>eval(RedisScripts.PRESENCE, ScriptOutputType.MULTI,
-                RedisWire.presenceKeys(RedisWire.tag(channel)), RedisWire.ascii(System.currentTimeMillis()))
+        return redis.<List<Object>>eval(
+                        RedisScripts.PRESENCE,
+                        ScriptOutputType.MULTI,
+                        RedisWire.presenceKeys(RedisWire.tag(channel)),
+                        RedisWire.ascii(System.currentTimeMillis()))
                 .map(flat -> {
                     List<ClientInfo> clients = new ArrayList<>(flat.size() / 2);
                     for (int i = 0; i + 1 < flat.size(); i += 2) {
-                        clients.add(new ClientInfo(RedisWire.text(flat.get(i)),
-                                RedisWire.decodeUser((byte[]) flat.get(i + 1))));
+                        clients.add(new ClientInfo(
+                                RedisWire.text(flat.get(i)), RedisWire.decodeUser((byte[]) flat.get(i + 1))));
                     }
                     return clients;
                 });
@@ -77,7 +82,10 @@ public final class RedisPresenceManager implements PresenceManager {
 
     private Mono<Long> write(ChannelName channel, ClientInfo client) {
         long ttlMillis = ttl.toMillis();
-        return redis.eval(RedisScripts.JOIN, ScriptOutputType.INTEGER, RedisWire.presenceKeys(RedisWire.tag(channel)),
+        return redis.eval(
+                RedisScripts.JOIN,
+                ScriptOutputType.INTEGER,
+                RedisWire.presenceKeys(RedisWire.tag(channel)),
                 client.client().getBytes(StandardCharsets.UTF_8),
                 RedisWire.encodeUser(client.user()),
                 RedisWire.ascii(System.currentTimeMillis() + ttlMillis),
@@ -85,13 +93,16 @@ public final class RedisPresenceManager implements PresenceManager {
     }
 
     private Mono<Long> delete(ChannelName channel, ClientInfo client) {
-        return redis.eval(RedisScripts.LEAVE, ScriptOutputType.INTEGER, RedisWire.presenceKeys(RedisWire.tag(channel)),
+        return redis.eval(
+                RedisScripts.LEAVE,
+                ScriptOutputType.INTEGER,
+                RedisWire.presenceKeys(RedisWire.tag(channel)),
                 client.client().getBytes(StandardCharsets.UTF_8));
     }
 
     private void refresh() {
-        local.forEach((channel, clients) -> clients.values().forEach(info ->
-                write(channel, info).subscribe(null, e -> { })));
+        local.forEach((channel, clients) ->
+                clients.values().forEach(info -> write(channel, info).subscribe(null, e -> {})));
     }
 
     /** Stops refreshing and removes this node's entries, so a clean shutdown does not wait for the TTL. */
@@ -102,8 +113,8 @@ public final class RedisPresenceManager implements PresenceManager {
         }
         refresher.dispose();
         List<Mono<Long>> leaving = new ArrayList<>();
-        local.forEach((channel, clients) -> clients.values().forEach(info ->
-                leaving.add(delete(channel, info).onErrorResume(e -> Mono.empty()))));
+        local.forEach((channel, clients) -> clients.values()
+                .forEach(info -> leaving.add(delete(channel, info).onErrorResume(e -> Mono.empty()))));
         try {
             Mono.when(leaving).block(Duration.ofSeconds(2));
         } catch (RuntimeException e) {

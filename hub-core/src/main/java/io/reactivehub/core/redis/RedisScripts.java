@@ -13,8 +13,7 @@ package io.reactivehub.core.redis;
  * {@link #ANNOUNCE}.
  */
 final class RedisScripts {
-    private RedisScripts() {
-    }
+    private RedisScripts() {}
 
     /**
      * KEYS meta, stream; ARGV payload, type, history size, history ttl (s), new epoch, meta ttl (s),

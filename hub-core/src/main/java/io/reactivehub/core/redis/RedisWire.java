@@ -25,8 +25,7 @@ final class RedisWire {
     private static final byte JOIN = 'j';
     private static final byte LEAVE = 'l';
 
-    private RedisWire() {
-    }
+    private RedisWire() {}
 
     /** The pub/sub channel of a hub channel, and the prefix of its keys. */
     static String tag(ChannelName channel) {
@@ -62,14 +61,11 @@ final class RedisWire {
     }
 
     /** A decoded pub/sub body: a message or a presence announcement. */
-    sealed interface Body permits Published, Announced {
-    }
+    sealed interface Body permits Published, Announced {}
 
-    record Published(long offset, String epoch, PayloadType type, byte[] payload) implements Body {
-    }
+    record Published(long offset, String epoch, PayloadType type, byte[] payload) implements Body {}
 
-    record Announced(PresenceEvent event) implements Body {
-    }
+    record Announced(PresenceEvent event) implements Body {}
 
     /** A join or leave as published on the channel's pub/sub channel. */
     static byte[] announcement(PresenceEvent event) {

@@ -34,7 +34,8 @@ public final class Heartbeat extends ChannelInboundHandlerAdapter {
             throw new IllegalArgumentException("interval must be positive, was " + interval);
         }
         if (timeout.compareTo(interval) <= 0) {
-            throw new IllegalArgumentException("timeout (" + timeout + ") must be longer than the interval (" + interval + ")");
+            throw new IllegalArgumentException(
+                    "timeout (" + timeout + ") must be longer than the interval (" + interval + ")");
         }
         this.intervalNanos = interval.toNanos();
         this.timeoutNanos = timeout.toNanos();

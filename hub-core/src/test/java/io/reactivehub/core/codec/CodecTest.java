@@ -25,7 +25,8 @@ class CodecTest {
 
     @Test
     void rawTextIsOneUnmaskedFinalTextFrame() {
-        ByteBuf frame = RawFrameCodec.INSTANCE.encode(new Message(ROOM, 1, "hi".getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
+        ByteBuf frame = RawFrameCodec.INSTANCE.encode(
+                new Message(ROOM, 1, "hi".getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
         assertThat(bytes(frame)).containsExactly(0x81, 2, 'h', 'i');
     }
 
@@ -39,30 +40,35 @@ class CodecTest {
         assertThat(((all[2] & 0xFF) << 8) | (all[3] & 0xFF)).isEqualTo(300);
         assertThat(all).hasSize(4 + 300);
         byte[] big = new byte[70_000];
-        assertThat(bytes(RawFrameCodec.INSTANCE.encode(new Message(ROOM, 1, big, PayloadType.BINARY)))).hasSize(10 + 70_000);
+        assertThat(bytes(RawFrameCodec.INSTANCE.encode(new Message(ROOM, 1, big, PayloadType.BINARY))))
+                .hasSize(10 + 70_000);
     }
 
     @Test
     void hubPushEmbedsJsonAsIs() {
-        ByteBuf frame = HubPushCodec.INSTANCE.encode(new Message(ROOM, 7, "{\"a\":1}".getBytes(StandardCharsets.UTF_8), PayloadType.JSON));
+        ByteBuf frame = HubPushCodec.INSTANCE.encode(
+                new Message(ROOM, 7, "{\"a\":1}".getBytes(StandardCharsets.UTF_8), PayloadType.JSON));
         assertThat(payloadOf(frame, 2)).isEqualTo("{\"channel\":\"room\",\"offset\":7,\"data\":{\"a\":1}}");
     }
 
     @Test
     void hubPushQuotesTextAndEscapesIt() {
-        ByteBuf frame = HubPushCodec.INSTANCE.encode(new Message(ROOM, 1, "say \"hi\"\n".getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
+        ByteBuf frame = HubPushCodec.INSTANCE.encode(
+                new Message(ROOM, 1, "say \"hi\"\n".getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
         assertThat(payloadOf(frame, 2)).isEqualTo("{\"channel\":\"room\",\"offset\":1,\"data\":\"say \\\"hi\\\"\\n\"}");
     }
 
     @Test
     void hubPushCarriesBinaryAsBase64() {
         ByteBuf frame = HubPushCodec.INSTANCE.encode(new Message(ROOM, 2, new byte[] {1, 2, 3}, PayloadType.BINARY));
-        assertThat(payloadOf(frame, 2)).isEqualTo("{\"channel\":\"room\",\"offset\":2,\"data\":\"AQID\",\"encoding\":\"base64\"}");
+        assertThat(payloadOf(frame, 2))
+                .isEqualTo("{\"channel\":\"room\",\"offset\":2,\"data\":\"AQID\",\"encoding\":\"base64\"}");
     }
 
     @Test
     void sharedViewsReadTheSameBytesAndReleaseIndependently() {
-        ByteBuf frame = RawFrameCodec.INSTANCE.encode(new Message(ROOM, 1, "hello".getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
+        ByteBuf frame = RawFrameCodec.INSTANCE.encode(
+                new Message(ROOM, 1, "hello".getBytes(StandardCharsets.UTF_8), PayloadType.TEXT));
         ByteBuf a = WireBuffers.share(frame);
         ByteBuf b = WireBuffers.share(frame);
         a.skipBytes(3);

@@ -1,11 +1,10 @@
 package io.reactivehub.core.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerException;
 import io.reactivehub.core.SlowConsumerPolicy;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,9 +45,7 @@ class DeliveryQueueTest {
             q.offer("a");
             q.offer("b");
             q.offer("c");
-            StepVerifier.create(q, 0)
-                    .expectError(SlowConsumerException.class)
-                    .verify(Duration.ofSeconds(5));
+            StepVerifier.create(q, 0).expectError(SlowConsumerException.class).verify(Duration.ofSeconds(5));
             assertThat(discarded).containsExactly("a", "b", "c");
             assertThat(q.overflowed()).isTrue();
         }
@@ -81,7 +78,10 @@ class DeliveryQueueTest {
             }
             assertThat(q.dropped()).isEqualTo(3);
             assertThat(discarded).containsExactly("1", "2", "3");
-            StepVerifier.create(q).expectNext("4", "5").then(q::complete).expectComplete()
+            StepVerifier.create(q)
+                    .expectNext("4", "5")
+                    .then(q::complete)
+                    .expectComplete()
                     .verify(Duration.ofSeconds(5));
         }
 

@@ -317,16 +317,17 @@ class RecoveryBufferTest {
         @Test
         void closePassesThroughWhileHoldingAndAfterRelease() {
             AtomicInteger closes = new AtomicInteger();
-            RecoveryBuffer closing = new RecoveryBuffer(new ChannelListener() {
-                @Override
-                public void onMessage(Message message) {
-                }
+            RecoveryBuffer closing = new RecoveryBuffer(
+                    new ChannelListener() {
+                        @Override
+                        public void onMessage(Message message) {}
 
-                @Override
-                public void onClose() {
-                    closes.incrementAndGet();
-                }
-            }, null);
+                        @Override
+                        public void onClose() {
+                            closes.incrementAndGet();
+                        }
+                    },
+                    null);
 
             closing.onClose();
             assertThat(closes).hasValue(1);
@@ -345,8 +346,7 @@ class RecoveryBufferTest {
             offer(buffer, 4);
             buffer.release(history(3, 3));
 
-            assertThatThrownBy(() -> buffer.release(history(3, 3)))
-                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> buffer.release(history(3, 3))).isInstanceOf(IllegalStateException.class);
         }
 
         @Test
@@ -356,8 +356,7 @@ class RecoveryBufferTest {
             buffer.release(history(3));
             SubscribeResult first = target.subscribed.get();
 
-            assertThatThrownBy(() -> buffer.release(history(9, 8, 9)))
-                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> buffer.release(history(9, 8, 9))).isInstanceOf(IllegalStateException.class);
 
             assertThat(target.subscribed.get()).isSameAs(first);
             assertThat(target.offsets()).containsExactly(4L);
@@ -405,36 +404,40 @@ class RecoveryBufferTest {
             AtomicReference<Throwable> releaseFailure = new AtomicReference<>();
             long[] last = new long[1];
 
-            Thread publisher = new Thread(() -> {
-                try {
-                    start.await();
-                    long afterRelease = 0;
-                    for (long offset = 1; offset <= MAX_OFFSET; offset++) {
-                        boolean wasReleased = released.get();
-                        buffer.onMessage(message(offset));
-                        last[0] = offset;
-                        if (offset == HELD_BEFORE_RELEASE) {
-                            someHeld.countDown();
+            Thread publisher = new Thread(
+                    () -> {
+                        try {
+                            start.await();
+                            long afterRelease = 0;
+                            for (long offset = 1; offset <= MAX_OFFSET; offset++) {
+                                boolean wasReleased = released.get();
+                                buffer.onMessage(message(offset));
+                                last[0] = offset;
+                                if (offset == HELD_BEFORE_RELEASE) {
+                                    someHeld.countDown();
+                                }
+                                if (wasReleased && ++afterRelease >= LIVE_AFTER_RELEASE) {
+                                    break;
+                                }
+                            }
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
                         }
-                        if (wasReleased && ++afterRelease >= LIVE_AFTER_RELEASE) {
-                            break;
+                    },
+                    "publisher");
+            Thread releaser = new Thread(
+                    () -> {
+                        try {
+                            start.await();
+                            someHeld.await();
+                            buffer.release(history);
+                        } catch (Throwable e) {
+                            releaseFailure.set(e);
+                        } finally {
+                            released.set(true);
                         }
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, "publisher");
-            Thread releaser = new Thread(() -> {
-                try {
-                    start.await();
-                    someHeld.await();
-                    buffer.release(history);
-                } catch (Throwable e) {
-                    releaseFailure.set(e);
-                } finally {
-                    released.set(true);
-                }
-            }, "releaser");
+                    },
+                    "releaser");
 
             publisher.start();
             releaser.start();
@@ -457,7 +460,9 @@ class RecoveryBufferTest {
 
             assertThat(offsets.seenBeforeSubscribed).hasValue(0);
             assertThat(offsets.subscribed.get().recovered()).isFalse();
-            assertThat(offsets.seen()).containsExactlyElementsOf(LongStream.rangeClosed(1, last).boxed().toList());
+            assertThat(offsets.seen())
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(1, last).boxed().toList());
         }
 
         @RepeatedTest(20)
@@ -470,7 +475,9 @@ class RecoveryBufferTest {
 
             assertThat(offsets.seenBeforeSubscribed).hasValue(0);
             assertThat(offsets.subscribed.get().recovered()).isTrue();
-            assertThat(offsets.seen()).containsExactlyElementsOf(LongStream.rangeClosed(1, last).boxed().toList());
+            assertThat(offsets.seen())
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(1, last).boxed().toList());
         }
     }
 }

@@ -24,10 +24,12 @@ class EmbeddedRedisFallbackIT {
 
     @Test
     void brokerWorksOnTheEmbeddedRedisBinary() {
-        try (RedisProcess redis = RedisProcess.start(RedisProcess.embeddedBinary(), RedisProcess.freePort(), List.of())) {
+        try (RedisProcess redis =
+                RedisProcess.start(RedisProcess.embeddedBinary(), RedisProcess.freePort(), List.of())) {
             HubOptions options = new HubOptions(QueueLimits.DEFAULT)
                     .withChannelRules(ChannelRules.parse(List.of("*=history:10")))
-                    .withBroker(() -> RedisBroker.connect(RedisBroker.parseUris(redis.uri()), RedisBroker.Options.DEFAULT));
+                    .withBroker(
+                            () -> RedisBroker.connect(RedisBroker.parseUris(redis.uri()), RedisBroker.Options.DEFAULT));
             Hub a = Hub.create(options);
             Hub b = Hub.create(options);
             try {
@@ -36,7 +38,8 @@ class EmbeddedRedisFallbackIT {
                 b.attach(ch, r, null).block(TIMEOUT);
                 a.publish(ch, "one".getBytes(), PayloadType.TEXT).block(TIMEOUT);
                 a.publish(ch, "two".getBytes(), PayloadType.TEXT).block(TIMEOUT);
-                await().atMost(TIMEOUT).untilAsserted(() -> assertThat(r.texts()).containsExactly("one", "two"));
+                await().atMost(TIMEOUT)
+                        .untilAsserted(() -> assertThat(r.texts()).containsExactly("one", "two"));
                 assertThat(a.history(ch, 0L, 10).block(TIMEOUT).messages()).hasSize(2);
                 assertThat(redis.command("INFO server")).contains("redis_version:6.2");
             } finally {

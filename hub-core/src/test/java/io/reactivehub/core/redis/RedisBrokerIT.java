@@ -1,12 +1,12 @@
 package io.reactivehub.core.redis;
 
+import io.reactivehub.core.BrokerContract;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.testing.RedisProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import io.reactivehub.core.BrokerContract;
 
 /** The broker contract over a real Redis of the test's own: two hubs, two brokers, one Redis. */
 class RedisBrokerIT extends BrokerContract {
@@ -28,7 +28,9 @@ class RedisBrokerIT extends BrokerContract {
     }
 
     static Hub node() {
-        return Hub.create(new HubOptions(QueueLimits.DEFAULT).withChannelRules(RULES).withBroker(() ->
-                RedisBroker.connect(RedisBroker.parseUris(redis.uri()), RedisBroker.Options.DEFAULT)));
+        return Hub.create(new HubOptions(QueueLimits.DEFAULT)
+                .withChannelRules(RULES)
+                .withBroker(
+                        () -> RedisBroker.connect(RedisBroker.parseUris(redis.uri()), RedisBroker.Options.DEFAULT)));
     }
 }

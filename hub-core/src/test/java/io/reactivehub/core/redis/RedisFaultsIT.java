@@ -15,20 +15,21 @@ import io.reactivehub.core.Message;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.StreamPosition;
+import io.reactivehub.core.testing.Recorder;
 import io.reactivehub.core.testing.RedisClusterProcess;
 import io.reactivehub.core.testing.RedisProcess;
-import io.reactivehub.core.testing.Recorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import java.util.stream.IntStream;
 
 /** Redis going away and coming back, a node dying, and Redis Cluster: each with its own Redis processes. */
 class RedisFaultsIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final ChannelRules RULES = ChannelRules.parse(List.of("keep:*=history:100,ttl:5m", "who:*=presence"));
+    private static final ChannelRules RULES =
+            ChannelRules.parse(List.of("keep:*=history:100,ttl:5m", "who:*=presence"));
     private final List<AutoCloseable> cleanup = new ArrayList<>();
 
     @AfterEach
@@ -39,8 +40,10 @@ class RedisFaultsIT {
     }
 
     private Hub node(String uris, Duration presenceTtl) {
-        Hub hub = Hub.create(new HubOptions(QueueLimits.DEFAULT).withChannelRules(RULES).withBroker(() ->
-                RedisBroker.connect(RedisBroker.parseUris(uris), new RedisBroker.Options(Duration.ofSeconds(2), presenceTtl))));
+        Hub hub = Hub.create(new HubOptions(QueueLimits.DEFAULT)
+                .withChannelRules(RULES)
+                .withBroker(() -> RedisBroker.connect(
+                        RedisBroker.parseUris(uris), new RedisBroker.Options(Duration.ofSeconds(2), presenceTtl))));
         cleanup.add(hub::dispose);
         return hub;
     }
@@ -65,8 +68,9 @@ class RedisFaultsIT {
         redis.kill();
         // While Redis is down: a clear error, at once; nothing is silently dropped.
         Throwable failure = catchThrowable(() -> publish(a, ch, "during"));
-        assertThat(failure).isInstanceOfSatisfying(HubException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNAVAILABLE));
+        assertThat(failure)
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNAVAILABLE));
         assertThat(b.subscriberCount(ch)).isEqualTo(1); // local subscribers stay
 
         redis.restart(); // empty: the history and the epoch are gone
@@ -88,9 +92,11 @@ class RedisFaultsIT {
         cleanup.add(redis);
         Hub a = node(redis.uri(), Duration.ofSeconds(60));
         redis.kill();
-        Throwable failure = catchThrowable(() -> a.attach(ChannelName.of("keep:x"), new Recorder(), null).block(TIMEOUT));
-        assertThat(failure).isInstanceOfSatisfying(HubException.class,
-                e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNAVAILABLE));
+        Throwable failure = catchThrowable(
+                () -> a.attach(ChannelName.of("keep:x"), new Recorder(), null).block(TIMEOUT));
+        assertThat(failure)
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNAVAILABLE));
         assertThat(a.channelCount()).isZero();
 
         // A listener attached without waiting (as the raw protocol does) while Redis is down ...
@@ -101,7 +107,9 @@ class RedisFaultsIT {
         // ... is served once Redis is back, and a confirmed attach asks the broker again rather
         // than failing from the first attempt.
         Recorder later = new Recorder();
-        await().atMost(TIMEOUT).ignoreExceptions().until(() -> a.attach(ch, later, null).block(TIMEOUT) != null);
+        await().atMost(TIMEOUT)
+                .ignoreExceptions()
+                .until(() -> a.attach(ch, later, null).block(TIMEOUT) != null);
         publish(a, ch, "back");
         await().atMost(TIMEOUT).untilAsserted(() -> {
             assertThat(later.texts()).containsExactly("back");
@@ -116,14 +124,19 @@ class RedisFaultsIT {
         Hub a = node(redis.uri(), Duration.ofSeconds(60));
         ChannelName ch = ChannelName.of("who:ttl");
         // A node that enters a client with a 1 s TTL and then stops refreshing, as a killed process would.
-        RedisBroker dying = RedisBroker.connect(RedisBroker.parseUris(redis.uri()),
+        RedisBroker dying = RedisBroker.connect(
+                RedisBroker.parseUris(redis.uri()),
                 new RedisBroker.Options(Duration.ofSeconds(2), Duration.ofSeconds(1)));
         dying.presenceManager().add(ch, new ClientInfo("gone-1", "ghost")).block(TIMEOUT);
         a.join(ch, new ClientInfo("here-1", "alice")).block(TIMEOUT);
-        assertThat(a.presence(ch).block(TIMEOUT)).extracting(ClientInfo::client).containsExactlyInAnyOrder("gone-1", "here-1");
+        assertThat(a.presence(ch).block(TIMEOUT))
+                .extracting(ClientInfo::client)
+                .containsExactlyInAnyOrder("gone-1", "here-1");
         // Never started, so it never refreshes: its entry expires; the live node's stays.
-        await().atMost(TIMEOUT).untilAsserted(() ->
-                assertThat(a.presence(ch).block(TIMEOUT)).extracting(ClientInfo::client).containsExactly("here-1"));
+        await().atMost(TIMEOUT)
+                .untilAsserted(() -> assertThat(a.presence(ch).block(TIMEOUT))
+                        .extracting(ClientInfo::client)
+                        .containsExactly("here-1"));
         redis.kill(); // the broker never connected a hub: stop Redis first so its shutdown does not leave presence
         dying.dispose();
     }
@@ -154,7 +167,10 @@ class RedisFaultsIT {
             Recorder r = recorders.get(i);
             String prefix = channels.get(i).value() + "/";
             await().atMost(TIMEOUT).until(() -> r.messages.size() == 50);
-            assertThat(r.texts()).isEqualTo(IntStream.rangeClosed(1, 50).mapToObj(n -> prefix + n).toList());
+            assertThat(r.texts())
+                    .isEqualTo(IntStream.rangeClosed(1, 50)
+                            .mapToObj(n -> prefix + n)
+                            .toList());
         }
         // Each master holds some of the channels' subscriptions: sharded, not all on one node.
         long shardsUsed = cluster.nodes().stream()
@@ -164,7 +180,8 @@ class RedisFaultsIT {
         // History and recovery work on the cluster too.
         Message last = recorders.get(0).messages.get(9);
         Recorder again = new Recorder();
-        b.attach(channels.get(0), again, new StreamPosition(last.offset(), last.epoch())).block(TIMEOUT);
+        b.attach(channels.get(0), again, new StreamPosition(last.offset(), last.epoch()))
+                .block(TIMEOUT);
         assertThat(again.subscribed.get().recovered()).isTrue();
         assertThat(again.messages).hasSize(40);
     }
@@ -203,9 +220,12 @@ class RedisFaultsIT {
         }
         // Told: exactly the channels of the restarted master (slots 10922..16383 of three).
         for (int i = 0; i < channels.size(); i++) {
-            int slot = Integer.parseInt(restarted.command("CLUSTER KEYSLOT hub:{" + channels.get(i).value() + "}").substring(1));
+            int slot = Integer.parseInt(restarted
+                    .command("CLUSTER KEYSLOT hub:{" + channels.get(i).value() + "}")
+                    .substring(1));
             boolean onRestarted = slot >= 2 * (16384 / 3);
-            assertThat(recorders.get(i).interruptions.get() > 0).as("channel %s, slot %d", channels.get(i), slot)
+            assertThat(recorders.get(i).interruptions.get() > 0)
+                    .as("channel %s, slot %d", channels.get(i), slot)
                     .isEqualTo(onRestarted);
         }
     }

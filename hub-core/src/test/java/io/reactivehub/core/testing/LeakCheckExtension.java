@@ -23,8 +23,8 @@ public final class LeakCheckExtension implements AfterAllCallback {
         }
         List<String> reports = LeakReports.drain();
         if (!reports.isEmpty()) {
-            throw new AssertionError(reports.size() + " Netty leak report(s) in "
-                    + context.getDisplayName() + ":\n" + String.join("\n\n", reports));
+            throw new AssertionError(reports.size() + " Netty leak report(s) in " + context.getDisplayName() + ":\n"
+                    + String.join("\n\n", reports));
         }
     }
 }

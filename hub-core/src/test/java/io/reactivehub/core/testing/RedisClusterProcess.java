@@ -20,8 +20,15 @@ public final class RedisClusterProcess implements AutoCloseable {
         try {
             for (int i = 0; i < masters; i++) {
                 int port = RedisProcess.freePort();
-                cluster.nodes.add(RedisProcess.start(port, List.of("--cluster-enabled", "yes",
-                        "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "2000")));
+                cluster.nodes.add(RedisProcess.start(
+                        port,
+                        List.of(
+                                "--cluster-enabled",
+                                "yes",
+                                "--cluster-config-file",
+                                "nodes-" + port + ".conf",
+                                "--cluster-node-timeout",
+                                "2000")));
             }
             int per = 16384 / masters;
             for (int i = 0; i < masters; i++) {
@@ -31,10 +38,12 @@ public final class RedisClusterProcess implements AutoCloseable {
             }
             RedisProcess first = cluster.nodes.get(0);
             for (int i = 1; i < masters; i++) {
-                expectOk(first.command("CLUSTER MEET 127.0.0.1 " + cluster.nodes.get(i).port()));
+                expectOk(first.command(
+                        "CLUSTER MEET 127.0.0.1 " + cluster.nodes.get(i).port()));
             }
             for (RedisProcess node : cluster.nodes) {
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> clusterOk(node, masters));
             }
             return cluster;
@@ -46,7 +55,9 @@ public final class RedisClusterProcess implements AutoCloseable {
 
     private static boolean clusterOk(RedisProcess node, int masters) {
         String info = node.command("CLUSTER INFO");
-        return info != null && info.contains("cluster_state:ok") && info.contains("cluster_slots_ok:16384")
+        return info != null
+                && info.contains("cluster_state:ok")
+                && info.contains("cluster_slots_ok:16384")
                 && info.contains("cluster_known_nodes:" + masters);
     }
 

@@ -2,6 +2,7 @@ package io.reactivehub.core.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import java.io.File;
 
 /**
  * A real {@code redis-server} of the test's own, on an ephemeral loopback port, that a test may
@@ -55,7 +55,8 @@ public final class RedisProcess implements AutoCloseable {
     /** Starts {@code executable} (a redis-server binary) on {@code port}. */
     public static RedisProcess start(String executable, int port, List<String> extraArgs) {
         try {
-            RedisProcess redis = new RedisProcess(executable, port, Files.createTempDirectory("redis-" + port), extraArgs);
+            RedisProcess redis =
+                    new RedisProcess(executable, port, Files.createTempDirectory("redis-" + port), extraArgs);
             redis.launch();
             return redis;
         } catch (IOException e) {
@@ -80,15 +81,27 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of(executable, "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                "--protected-mode", "no"));
+        List<String> command = new ArrayList<>(List.of(
+                executable,
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                dir.toString(),
+                "--protected-mode",
+                "no"));
         command.addAll(extraArgs);
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> "+PONG".equals(command("PING")));
     }
 
@@ -228,7 +241,9 @@ public final class RedisProcess implements AutoCloseable {
             return major;
         }
         try {
-            Process p = new ProcessBuilder(binary(), "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(binary(), "--version")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(10, TimeUnit.SECONDS);
             int v = out.indexOf("v=");

@@ -56,7 +56,8 @@ class HeartbeatTest {
 
     /** Waits on the real clock (which Heartbeat measures silence with) until more than {@code d} has passed since {@code since}. */
     private static void realTimePasses(long since, Duration d) {
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(1))
                 .until(() -> System.nanoTime() - since > d.toNanos());
     }
 
@@ -84,8 +85,7 @@ class HeartbeatTest {
 
     @Nested
     class Construction {
-        private final Consumer<ChannelHandlerContext> ignore = ctx -> {
-        };
+        private final Consumer<ChannelHandlerContext> ignore = ctx -> {};
 
         @Test
         void rejectsAZeroInterval() {
@@ -282,7 +282,9 @@ class HeartbeatTest {
 
             assertThat(timeouts).hasSize(1);
             assertThat(drainPings()).isZero();
-            assertThat(channel.runScheduledPendingTasks()).as("nothing left scheduled").isEqualTo(-1);
+            assertThat(channel.runScheduledPendingTasks())
+                    .as("nothing left scheduled")
+                    .isEqualTo(-1);
         }
 
         @Test
@@ -293,7 +295,9 @@ class HeartbeatTest {
             tick(INTERVAL);
 
             assertThat(timeouts).hasSize(1);
-            assertThat(channel.isActive()).as("the heartbeat itself closes nothing").isTrue();
+            assertThat(channel.isActive())
+                    .as("the heartbeat itself closes nothing")
+                    .isTrue();
         }
 
         @Test
@@ -337,7 +341,9 @@ class HeartbeatTest {
 
             assertThat(timeouts).isEmpty();
             assertThat(drainPings()).isZero();
-            assertThat(channel.runScheduledPendingTasks()).as("nothing left scheduled").isEqualTo(-1);
+            assertThat(channel.runScheduledPendingTasks())
+                    .as("nothing left scheduled")
+                    .isEqualTo(-1);
         }
 
         @Test
@@ -382,7 +388,9 @@ class HeartbeatTest {
 
             assertThat(timeouts).isEmpty();
             assertThat(drainPings()).isZero();
-            assertThat(channel.runScheduledPendingTasks()).as("nothing left scheduled").isEqualTo(-1);
+            assertThat(channel.runScheduledPendingTasks())
+                    .as("nothing left scheduled")
+                    .isEqualTo(-1);
         }
     }
 }

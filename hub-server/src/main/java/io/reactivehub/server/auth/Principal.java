@@ -33,7 +33,8 @@ public record Principal(String subject, List<String> subscribe, List<String> pub
 
     private static boolean matches(List<String> patterns, String channel) {
         for (String pattern : patterns) {
-            if (pattern.endsWith("*") ? channel.startsWith(pattern.substring(0, pattern.length() - 1))
+            if (pattern.endsWith("*")
+                    ? channel.startsWith(pattern.substring(0, pattern.length() - 1))
                     : pattern.equals(channel)) {
                 return true;
             }

@@ -47,8 +47,8 @@ public final class TokenVerifier {
     /** HS256 with a shared secret of at least 32 bytes (UTF-8). */
     public static TokenVerifier hmac(String secret) {
         try {
-            return new TokenVerifier(JWSAlgorithm.HS256, new MACVerifier(secret.getBytes(StandardCharsets.UTF_8)),
-                    Clock.systemUTC());
+            return new TokenVerifier(
+                    JWSAlgorithm.HS256, new MACVerifier(secret.getBytes(StandardCharsets.UTF_8)), Clock.systemUTC());
         } catch (JOSEException e) {
             throw new IllegalArgumentException("the JWT secret must be at least 32 bytes long");
         }

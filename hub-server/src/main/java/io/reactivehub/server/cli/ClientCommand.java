@@ -1,49 +1,64 @@
 package io.reactivehub.server.cli;
 
 import io.netty.buffer.ByteBufUtil;
-import io.reactivehub.core.client.HubClient;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.reactivehub.core.client.HubClient;
 import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.time.Duration;
-import java.util.Locale;
-import org.slf4j.LoggerFactory;
 
 /**
  * Interactive client on hub-core's {@link HubClient}: each stdin line is sent as a text message;
  * each message received is printed on its own line. EOF closes cleanly (exit 0); a failed
  * connection, a dead server or an error close prints one line on stderr and exits 1.
  */
-@Command(name = "client", mixinStandardHelpOptions = true,
-        description = "Connect to a WebSocket URL; send each stdin line as a text message, print each message received.")
+@Command(
+        name = "client",
+        mixinStandardHelpOptions = true,
+        description =
+                "Connect to a WebSocket URL; send each stdin line as a text message, print each message received.")
 final class ClientCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "URL", description = "e.g. ws://localhost:8080/ws or ws://localhost:8080/ws/room")
+    @Parameters(
+            index = "0",
+            paramLabel = "URL",
+            description = "e.g. ws://localhost:8080/ws or ws://localhost:8080/ws/room")
     URI url;
 
-    @Option(names = "--max-message-size", paramLabel = "BYTES", defaultValue = "16777216",
+    @Option(
+            names = "--max-message-size",
+            paramLabel = "BYTES",
+            defaultValue = "16777216",
             description = "Largest message accepted from the server. Default: ${DEFAULT-VALUE}")
     int maxMessageSize;
 
     @Option(names = "--insecure", description = "wss:// only: accept any server certificate (self-signed, tests)")
     boolean insecure;
 
-    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "25s",
+    @Option(
+            names = "--ping-interval",
+            paramLabel = "DURATION",
+            defaultValue = "25s",
             converter = ServeCommand.DurationConverter.class,
             description = "Ping the server after this much silence. Default: ${DEFAULT-VALUE}")
     Duration pingInterval;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(
+            names = "--idle-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
             converter = ServeCommand.DurationConverter.class,
             description = "Give up on a server silent this long (not even a pong). Default: ${DEFAULT-VALUE}")
     Duration idleTimeout;
@@ -53,8 +68,7 @@ final class ClientCommand implements Callable<Integer> {
         // The client reports failures itself, in one line; Reactor Netty's own warnings (with stack
         // traces) about the same failure would only bury it.
         for (String noisy : new String[] {"reactor", "io.netty"}) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(noisy))
-                    .setLevel(ch.qos.logback.classic.Level.OFF);
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(noisy)).setLevel(ch.qos.logback.classic.Level.OFF);
         }
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         HubClient.Options options;
@@ -76,17 +90,20 @@ final class ClientCommand implements Callable<Integer> {
             System.err.println("error: cannot talk to " + url + ": " + describe(e));
             return 1;
         }
-        Thread stdin = new Thread(() -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    connection.send(line).block();
-                }
-            } catch (IOException | RuntimeException e) {
-                // the connection ended first: nothing more to send
-            }
-            connection.close().subscribe();
-        }, "stdin");
+        Thread stdin = new Thread(
+                () -> {
+                    try (BufferedReader reader =
+                            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = reader.readLine()) != null) {
+                            connection.send(line).block();
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        // the connection ended first: nothing more to send
+                    }
+                    connection.close().subscribe();
+                },
+                "stdin");
         stdin.setDaemon(true);
         stdin.start();
         try {
@@ -109,8 +126,8 @@ final class ClientCommand implements Callable<Integer> {
     private static void print(PrintStream out, HubClient.Message message) {
         if (message.binary()) {
             byte[] data = message.data();
-            out.println("<binary " + data.length + " bytes: "
-                    + ByteBufUtil.hexDump(data, 0, Math.min(32, data.length)) + ">");
+            out.println("<binary " + data.length + " bytes: " + ByteBufUtil.hexDump(data, 0, Math.min(32, data.length))
+                    + ">");
         } else {
             out.println(message.text());
         }

@@ -6,7 +6,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar hub-server.jar [serve] [options]} or {@code java -jar hub-server.jar client URL}. */
-@Command(name = "hub-server.jar", mixinStandardHelpOptions = true, version = "Reactive Hub 0.1.0",
+@Command(
+        name = "hub-server.jar",
+        mixinStandardHelpOptions = true,
+        version = "Reactive Hub 0.1.0",
         description = "Reactive Hub: a WebSocket messaging hub.",
         subcommands = {ServeCommand.class, ClientCommand.class, CommandLine.HelpCommand.class})
 public final class HubCommand {

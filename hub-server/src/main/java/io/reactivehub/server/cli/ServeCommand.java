@@ -5,7 +5,6 @@ import io.reactivehub.core.Durations;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
-import io.reactivehub.core.redis.RedisBroker;
 import io.reactivehub.server.HubServer;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ConnectionLimits;
@@ -25,139 +24,226 @@ import picocli.CommandLine.TypeConversionException;
 import sun.misc.Signal;
 
 /** Starts the hub and serves until the process is stopped. Every option also reads a HUB_* variable. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Start the hub (the default command).",
-                "Each option falls back to the environment variable named in its description, then to its default."},
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start the hub (the default command).",
+            "Each option falls back to the environment variable named in its description, then to its default."
+        },
         footer = {"", "Also: java -jar hub-server.jar client ws://localhost:8080/ws   (interactive client)"})
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
-    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "${env:HUB_HOST:-" + ServerConfig.DEFAULT_HOST + "}",
+    @Option(
+            names = "--host",
+            paramLabel = "ADDRESS",
+            defaultValue = "${env:HUB_HOST:-" + ServerConfig.DEFAULT_HOST + "}",
             description = "Address to bind (HUB_HOST). Default: ${DEFAULT-VALUE}")
     String host;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:HUB_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
+    @Option(
+            names = "--port",
+            paramLabel = "PORT",
+            defaultValue = "${env:HUB_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
             description = "TCP port; 0 picks a free one (HUB_PORT). Default: ${DEFAULT-VALUE}")
     int port;
 
-    @Option(names = "--max-message-size", paramLabel = "BYTES", defaultValue = "${env:HUB_MAX_MESSAGE_SIZE:-" + ServerConfig.DEFAULT_MAX_MESSAGE_SIZE + "}",
+    @Option(
+            names = "--max-message-size",
+            paramLabel = "BYTES",
+            defaultValue = "${env:HUB_MAX_MESSAGE_SIZE:-" + ServerConfig.DEFAULT_MAX_MESSAGE_SIZE + "}",
             description = "Largest message a client may send, after reassembling fragments; "
                     + "larger closes with 1009 (HUB_MAX_MESSAGE_SIZE). Default: ${DEFAULT-VALUE}")
     int maxMessageSize;
 
-    @Option(names = "--queue-max-messages", paramLabel = "N", defaultValue = "${env:HUB_QUEUE_MAX_MESSAGES:-" + QueueLimits.DEFAULT_MAX_MESSAGES + "}",
+    @Option(
+            names = "--queue-max-messages",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_QUEUE_MAX_MESSAGES:-" + QueueLimits.DEFAULT_MAX_MESSAGES + "}",
             description = "Messages that may wait for one connection before the slow-consumer policy applies "
                     + "(HUB_QUEUE_MAX_MESSAGES). Default: ${DEFAULT-VALUE}")
     int queueMaxMessages;
 
-    @Option(names = "--queue-max-bytes", paramLabel = "BYTES", defaultValue = "${env:HUB_QUEUE_MAX_BYTES:-" + QueueLimits.DEFAULT_MAX_BYTES + "}",
+    @Option(
+            names = "--queue-max-bytes",
+            paramLabel = "BYTES",
+            defaultValue = "${env:HUB_QUEUE_MAX_BYTES:-" + QueueLimits.DEFAULT_MAX_BYTES + "}",
             description = "Bytes that may wait for one connection before the slow-consumer policy applies "
                     + "(HUB_QUEUE_MAX_BYTES). Default: ${DEFAULT-VALUE}")
     long queueMaxBytes;
 
-    @Option(names = "--slow-consumer", paramLabel = "POLICY", defaultValue = "${env:HUB_SLOW_CONSUMER:-disconnect}",
+    @Option(
+            names = "--slow-consumer",
+            paramLabel = "POLICY",
+            defaultValue = "${env:HUB_SLOW_CONSUMER:-disconnect}",
             converter = PolicyConverter.class,
             description = "What a full queue does: disconnect (close 4001) or drop-oldest "
                     + "(HUB_SLOW_CONSUMER). Default: ${DEFAULT-VALUE}")
     SlowConsumerPolicy slowConsumer;
 
-    @Option(names = "--close-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_CLOSE_TIMEOUT:-" + ServerConfig.DEFAULT_CLOSE_TIMEOUT + "}",
+    @Option(
+            names = "--close-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_CLOSE_TIMEOUT:-" + ServerConfig.DEFAULT_CLOSE_TIMEOUT + "}",
             converter = DurationConverter.class,
             description = "How long a server-initiated close may wait for the client before the TCP connection "
                     + "is cut, e.g. 500ms, 5s, 1m (HUB_CLOSE_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration closeTimeout;
 
-    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "${env:HUB_PING_INTERVAL:-" + ServerConfig.DEFAULT_PING_INTERVAL + "}",
+    @Option(
+            names = "--ping-interval",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_PING_INTERVAL:-" + ServerConfig.DEFAULT_PING_INTERVAL + "}",
             converter = DurationConverter.class,
             description = "How often each connection is checked and, if it sent nothing that long, pinged "
                     + "(HUB_PING_INTERVAL). Default: ${DEFAULT-VALUE}")
     Duration pingInterval;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_IDLE_TIMEOUT:-" + ServerConfig.DEFAULT_IDLE_TIMEOUT + "}",
+    @Option(
+            names = "--idle-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_IDLE_TIMEOUT:-" + ServerConfig.DEFAULT_IDLE_TIMEOUT + "}",
             converter = DurationConverter.class,
             description = "Silence (not even a pong) after which a connection is closed with 4002; longer than "
                     + "the ping interval (HUB_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration idleTimeout;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "${env:HUB_MAX_CONNECTIONS:-" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS + "}",
-            description = "Open connections over all clients; more get HTTP 503 (HUB_MAX_CONNECTIONS). Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--max-connections",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_MAX_CONNECTIONS:-" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS + "}",
+            description =
+                    "Open connections over all clients; more get HTTP 503 (HUB_MAX_CONNECTIONS). Default: ${DEFAULT-VALUE}")
     int maxConnections;
 
-    @Option(names = "--max-connections-per-ip", paramLabel = "N", defaultValue = "${env:HUB_MAX_CONNECTIONS_PER_IP:-" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS_PER_IP + "}",
+    @Option(
+            names = "--max-connections-per-ip",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_MAX_CONNECTIONS_PER_IP:-" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS_PER_IP + "}",
             description = "Open connections from one address; more get HTTP 429 (HUB_MAX_CONNECTIONS_PER_IP). "
                     + "Default: ${DEFAULT-VALUE}")
     int maxConnectionsPerIp;
 
-    @Option(names = "--max-subscriptions", paramLabel = "N", defaultValue = "${env:HUB_MAX_SUBSCRIPTIONS:-" + ConnectionLimits.DEFAULT_MAX_SUBSCRIPTIONS + "}",
+    @Option(
+            names = "--max-subscriptions",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_MAX_SUBSCRIPTIONS:-" + ConnectionLimits.DEFAULT_MAX_SUBSCRIPTIONS + "}",
             description = "Channels one hub-protocol connection may subscribe to; more get error 110 "
                     + "(HUB_MAX_SUBSCRIPTIONS). Default: ${DEFAULT-VALUE}")
     int maxSubscriptions;
 
-    @Option(names = "--publish-rate", paramLabel = "MSG_PER_S", defaultValue = "${env:HUB_PUBLISH_RATE:-" + ConnectionLimits.DEFAULT_PUBLISH_RATE + "}",
+    @Option(
+            names = "--publish-rate",
+            paramLabel = "MSG_PER_S",
+            defaultValue = "${env:HUB_PUBLISH_RATE:-" + ConnectionLimits.DEFAULT_PUBLISH_RATE + "}",
             description = "Messages per second one connection may publish (token bucket); over it a hub-protocol "
-                    + "publish gets error 111 and a raw message is dropped; " + ConnectionLimits.ABUSE_THRESHOLD + " refusals in a row close with 1008; "
+                    + "publish gets error 111 and a raw message is dropped; " + ConnectionLimits.ABUSE_THRESHOLD
+                    + " refusals in a row close with 1008; "
                     + "0 = no limit (HUB_PUBLISH_RATE). Default: ${DEFAULT-VALUE}")
     int publishRate;
 
-    @Option(names = "--publish-burst", paramLabel = "N", defaultValue = "${env:HUB_PUBLISH_BURST:-" + ConnectionLimits.DEFAULT_PUBLISH_BURST + "}",
+    @Option(
+            names = "--publish-burst",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_PUBLISH_BURST:-" + ConnectionLimits.DEFAULT_PUBLISH_BURST + "}",
             description = "Messages a connection may publish at once above the rate (HUB_PUBLISH_BURST). "
                     + "Default: ${DEFAULT-VALUE}")
     int publishBurst;
 
-    @Option(names = "--allowed-origins", paramLabel = "ORIGINS", split = ",", defaultValue = "${env:HUB_ALLOWED_ORIGINS:-}",
-            description = "Comma-separated browser origins allowed to connect, e.g. https://app.example.com; others get "
-                    + "HTTP 403; empty = any origin; requests without an Origin header are always allowed "
-                    + "(HUB_ALLOWED_ORIGINS). Default: any")
+    @Option(
+            names = "--allowed-origins",
+            paramLabel = "ORIGINS",
+            split = ",",
+            defaultValue = "${env:HUB_ALLOWED_ORIGINS:-}",
+            description =
+                    "Comma-separated browser origins allowed to connect, e.g. https://app.example.com; others get "
+                            + "HTTP 403; empty = any origin; requests without an Origin header are always allowed "
+                            + "(HUB_ALLOWED_ORIGINS). Default: any")
     List<String> allowedOrigins;
 
-    @Option(names = "--tls-cert", paramLabel = "FILE", defaultValue = "${env:HUB_TLS_CERT}",
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            defaultValue = "${env:HUB_TLS_CERT}",
             description = "PEM certificate chain: serve wss:// (with --tls-key) (HUB_TLS_CERT)")
     Path tlsCert;
 
-    @Option(names = "--tls-key", paramLabel = "FILE", defaultValue = "${env:HUB_TLS_KEY}",
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            defaultValue = "${env:HUB_TLS_KEY}",
             description = "PEM PKCS#8 private key of --tls-cert (HUB_TLS_KEY)")
     Path tlsKey;
 
-    @Option(names = "--jwt-secret", paramLabel = "SECRET", defaultValue = "${env:HUB_JWT_SECRET}",
+    @Option(
+            names = "--jwt-secret",
+            paramLabel = "SECRET",
+            defaultValue = "${env:HUB_JWT_SECRET}",
             description = "Require HS256 JWTs signed with this secret (at least 32 bytes) (HUB_JWT_SECRET)")
     String jwtSecret;
 
-    @Option(names = "--jwt-public-key", paramLabel = "FILE", defaultValue = "${env:HUB_JWT_PUBLIC_KEY}",
-            description = "Require JWTs signed by this PEM public key: RS256 for RSA, ES256 for EC (HUB_JWT_PUBLIC_KEY)")
+    @Option(
+            names = "--jwt-public-key",
+            paramLabel = "FILE",
+            defaultValue = "${env:HUB_JWT_PUBLIC_KEY}",
+            description =
+                    "Require JWTs signed by this PEM public key: RS256 for RSA, ES256 for EC (HUB_JWT_PUBLIC_KEY)")
     Path jwtPublicKey;
 
-    @Option(names = "--no-compression", defaultValue = "${env:HUB_NO_COMPRESSION:-false}",
+    @Option(
+            names = "--no-compression",
+            defaultValue = "${env:HUB_NO_COMPRESSION:-false}",
             description = "Do not negotiate permessage-deflate (HUB_NO_COMPRESSION=true). Default: compression on")
     boolean noCompression;
 
-    @Option(names = "--compression-min-size", paramLabel = "BYTES", defaultValue = "${env:HUB_COMPRESSION_MIN_SIZE:-" + ServerConfig.Compression.DEFAULT_MIN_SIZE + "}",
-            description = "Messages smaller than this go out uncompressed (HUB_COMPRESSION_MIN_SIZE). Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--compression-min-size",
+            paramLabel = "BYTES",
+            defaultValue = "${env:HUB_COMPRESSION_MIN_SIZE:-" + ServerConfig.Compression.DEFAULT_MIN_SIZE + "}",
+            description =
+                    "Messages smaller than this go out uncompressed (HUB_COMPRESSION_MIN_SIZE). Default: ${DEFAULT-VALUE}")
     int compressionMinSize;
 
-    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:HUB_API_KEY}",
+    @Option(
+            names = "--api-key",
+            paramLabel = "KEY",
+            defaultValue = "${env:HUB_API_KEY}",
             description = "Turn on POST /api/publish for backends sending 'Authorization: apikey KEY' (HUB_API_KEY)")
     String apiKey;
 
-    @Option(names = "--redis", paramLabel = "URI[,URI...]", defaultValue = "${env:HUB_REDIS}",
+    @Option(
+            names = "--redis",
+            paramLabel = "URI[,URI...]",
+            defaultValue = "${env:HUB_REDIS}",
             description = "Share channels, history and presence with other hub nodes through Redis: redis://host:port "
                     + "(a standalone server or a Redis Cluster node, detected; several comma-separated URIs seed a "
                     + "cluster). Without it the hub runs alone, in memory (HUB_REDIS)")
     String redis;
 
-    @Option(names = "--redis-timeout", paramLabel = "DURATION", defaultValue = "${env:HUB_REDIS_TIMEOUT:-" + ServerConfig.DEFAULT_REDIS_TIMEOUT + "}",
+    @Option(
+            names = "--redis-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_REDIS_TIMEOUT:-" + ServerConfig.DEFAULT_REDIS_TIMEOUT + "}",
             converter = DurationConverter.class,
             description = "How long a Redis command may take before it fails with error 114 (HUB_REDIS_TIMEOUT). "
                     + "Default: ${DEFAULT-VALUE}")
     Duration redisTimeout;
 
-    @Option(names = "--presence-ttl", paramLabel = "DURATION", defaultValue = "${env:HUB_PRESENCE_TTL:-" + ServerConfig.DEFAULT_PRESENCE_TTL + "}",
+    @Option(
+            names = "--presence-ttl",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_PRESENCE_TTL:-" + ServerConfig.DEFAULT_PRESENCE_TTL + "}",
             converter = DurationConverter.class,
             description = "With --redis: how long a client stays in presence after its node stops refreshing it "
                     + "(a node refreshes every TTL/3; a node that dies leaves stale entries for at most this long) "
                     + "(HUB_PRESENCE_TTL). Default: ${DEFAULT-VALUE}")
     Duration presenceTtl;
 
-    @Option(names = "--channel-options", paramLabel = "PATTERN=OPTIONS", split = ";",
+    @Option(
+            names = "--channel-options",
+            paramLabel = "PATTERN=OPTIONS",
+            split = ";",
             defaultValue = "${env:HUB_CHANNEL_OPTIONS:-}",
             description = "History and presence by channel pattern, first match wins, repeatable (or ';'-separated in "
                     + "HUB_CHANNEL_OPTIONS): PATTERN is a name, a prefix ending in * or *; OPTIONS are history:N, "
@@ -165,7 +251,10 @@ final class ServeCommand implements Callable<Integer> {
                     + "E.g. 'chat:*=history:100,ttl:10m,presence,join-leave'. Default: no history, no presence")
     List<String> channelOptions;
 
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "${env:HUB_SHUTDOWN_GRACE:-" + ServerConfig.DEFAULT_SHUTDOWN_GRACE + "}",
+    @Option(
+            names = "--shutdown-grace",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_SHUTDOWN_GRACE:-" + ServerConfig.DEFAULT_SHUTDOWN_GRACE + "}",
             converter = DurationConverter.class,
             description = "On SIGTERM or SIGINT: how long connections get to receive what is queued and the 1001 close "
                     + "before they are cut (HUB_SHUTDOWN_GRACE). Default: ${DEFAULT-VALUE}")
@@ -198,18 +287,28 @@ final class ServeCommand implements Callable<Integer> {
 
     /** Every option into one validated configuration. */
     private ServerConfig config() {
-        List<String> origins = allowedOrigins == null ? List.of()
-                : allowedOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+        List<String> origins = allowedOrigins == null
+                ? List.of()
+                : allowedOrigins.stream()
+                        .map(String::trim)
+                        .filter(o -> !o.isEmpty())
+                        .toList();
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
         }
         if (jwtSecret != null && jwtPublicKey != null) {
             throw new IllegalArgumentException("use --jwt-secret or --jwt-public-key, not both");
         }
-        TokenVerifier tokens = jwtSecret != null ? TokenVerifier.hmac(jwtSecret)
+        TokenVerifier tokens = jwtSecret != null
+                ? TokenVerifier.hmac(jwtSecret)
                 : jwtPublicKey != null ? TokenVerifier.publicKey(jwtPublicKey) : null;
-        ChannelRules rules = ChannelRules.parse(channelOptions == null ? List.of()
-                : channelOptions.stream().map(String::trim).filter(o -> !o.isEmpty()).toList());
+        ChannelRules rules = ChannelRules.parse(
+                channelOptions == null
+                        ? List.of()
+                        : channelOptions.stream()
+                                .map(String::trim)
+                                .filter(o -> !o.isEmpty())
+                                .toList());
         return ServerConfig.builder()
                 .host(host)
                 .port(port)
@@ -217,8 +316,8 @@ final class ServeCommand implements Callable<Integer> {
                 .queueLimits(new QueueLimits(queueMaxMessages, queueMaxBytes, slowConsumer))
                 .closeTimeout(closeTimeout)
                 .heartbeat(pingInterval, idleTimeout)
-                .limits(new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxSubscriptions, publishRate,
-                        publishBurst, origins))
+                .limits(new ConnectionLimits(
+                        maxConnections, maxConnectionsPerIp, maxSubscriptions, publishRate, publishBurst, origins))
                 .tls(tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey))
                 .tokens(tokens)
                 .compression(new ServerConfig.Compression(!noCompression, compressionMinSize))
@@ -276,8 +375,8 @@ final class ServeCommand implements Callable<Integer> {
             return switch (value.trim().toLowerCase(Locale.ROOT)) {
                 case "disconnect" -> SlowConsumerPolicy.DISCONNECT;
                 case "drop-oldest", "drop_oldest" -> SlowConsumerPolicy.DROP_OLDEST;
-                default -> throw new TypeConversionException(
-                        "'" + value + "' is not a policy: use disconnect or drop-oldest");
+                default ->
+                    throw new TypeConversionException("'" + value + "' is not a policy: use disconnect or drop-oldest");
             };
         }
     }
@@ -288,8 +387,7 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 return Durations.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(
-                        "'" + value + "' is not a duration: use e.g. 500ms, 5s or 1m");
+                throw new TypeConversionException("'" + value + "' is not a duration: use e.g. 500ms, 5s or 1m");
             }
         }
     }

@@ -23,8 +23,13 @@ import org.jspecify.annotations.Nullable;
  *                            Empty (the default) allows every origin; requests without an Origin
  *                            header (non-browser clients) are always allowed
  */
-public record ConnectionLimits(int maxConnections, int maxConnectionsPerIp, int maxSubscriptions,
-                               int publishRate, int publishBurst, List<String> allowedOrigins) {
+public record ConnectionLimits(
+        int maxConnections,
+        int maxConnectionsPerIp,
+        int maxSubscriptions,
+        int publishRate,
+        int publishBurst,
+        List<String> allowedOrigins) {
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 20_000;
     public static final int DEFAULT_MAX_SUBSCRIPTIONS = 1000;
@@ -33,8 +38,12 @@ public record ConnectionLimits(int maxConnections, int maxConnectionsPerIp, int 
     /** Publishes refused in a row after which a connection is closed with 1008. */
     public static final int ABUSE_THRESHOLD = 100;
 
-    public static final ConnectionLimits DEFAULT = new ConnectionLimits(DEFAULT_MAX_CONNECTIONS,
-            DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_PUBLISH_RATE, DEFAULT_PUBLISH_BURST,
+    public static final ConnectionLimits DEFAULT = new ConnectionLimits(
+            DEFAULT_MAX_CONNECTIONS,
+            DEFAULT_MAX_CONNECTIONS_PER_IP,
+            DEFAULT_MAX_SUBSCRIPTIONS,
+            DEFAULT_PUBLISH_RATE,
+            DEFAULT_PUBLISH_BURST,
             List.of());
 
     public ConnectionLimits {
@@ -59,7 +68,8 @@ public record ConnectionLimits(int maxConnections, int maxConnectionsPerIp, int 
     }
 
     public ConnectionLimits withMaxSubscriptions(int max) {
-        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, max, publishRate, publishBurst, allowedOrigins);
+        return new ConnectionLimits(
+                maxConnections, maxConnectionsPerIp, max, publishRate, publishBurst, allowedOrigins);
     }
 
     public ConnectionLimits withPublishRate(int rate, int burst) {
@@ -67,8 +77,8 @@ public record ConnectionLimits(int maxConnections, int maxConnectionsPerIp, int 
     }
 
     public ConnectionLimits withAllowedOrigins(List<String> origins) {
-        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxSubscriptions, publishRate, publishBurst,
-                origins);
+        return new ConnectionLimits(
+                maxConnections, maxConnectionsPerIp, maxSubscriptions, publishRate, publishBurst, origins);
     }
 
     /** Whether a browser of {@code origin} (null: not a browser) may connect. */

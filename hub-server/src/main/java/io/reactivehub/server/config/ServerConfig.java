@@ -46,12 +46,24 @@ import org.jspecify.annotations.Nullable;
  * @param presenceTtl    with Redis, how long a client stays in presence after its node stopped
  *                       refreshing it ({@value #DEFAULT_PRESENCE_TTL})
  */
-public record ServerConfig(String host, int port, int maxMessageSize, QueueLimits queueLimits,
-                           Duration closeTimeout, Duration pingInterval, Duration idleTimeout,
-                           ConnectionLimits limits, @Nullable TlsFiles tls, @Nullable TokenVerifier tokens,
-                           Compression compression, @Nullable String apiKey, Duration shutdownGrace,
-                           ChannelRules channelRules, @Nullable String redis, Duration redisTimeout,
-                           Duration presenceTtl) {
+public record ServerConfig(
+        String host,
+        int port,
+        int maxMessageSize,
+        QueueLimits queueLimits,
+        Duration closeTimeout,
+        Duration pingInterval,
+        Duration idleTimeout,
+        ConnectionLimits limits,
+        @Nullable TlsFiles tls,
+        @Nullable TokenVerifier tokens,
+        Compression compression,
+        @Nullable String apiKey,
+        Duration shutdownGrace,
+        ChannelRules channelRules,
+        @Nullable String redis,
+        Duration redisTimeout,
+        Duration presenceTtl) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
@@ -62,10 +74,23 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
     public static final String DEFAULT_REDIS_TIMEOUT = "5s";
     public static final String DEFAULT_PRESENCE_TTL = "60s";
 
-    public static final ServerConfig DEFAULT = new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_MESSAGE_SIZE,
-            QueueLimits.DEFAULT, Durations.parse(DEFAULT_CLOSE_TIMEOUT), Durations.parse(DEFAULT_PING_INTERVAL),
-            Durations.parse(DEFAULT_IDLE_TIMEOUT), ConnectionLimits.DEFAULT, null, null, Compression.DEFAULT, null,
-            Durations.parse(DEFAULT_SHUTDOWN_GRACE), ChannelRules.NONE, null, Durations.parse(DEFAULT_REDIS_TIMEOUT),
+    public static final ServerConfig DEFAULT = new ServerConfig(
+            DEFAULT_HOST,
+            DEFAULT_PORT,
+            DEFAULT_MAX_MESSAGE_SIZE,
+            QueueLimits.DEFAULT,
+            Durations.parse(DEFAULT_CLOSE_TIMEOUT),
+            Durations.parse(DEFAULT_PING_INTERVAL),
+            Durations.parse(DEFAULT_IDLE_TIMEOUT),
+            ConnectionLimits.DEFAULT,
+            null,
+            null,
+            Compression.DEFAULT,
+            null,
+            Durations.parse(DEFAULT_SHUTDOWN_GRACE),
+            ChannelRules.NONE,
+            null,
+            Durations.parse(DEFAULT_REDIS_TIMEOUT),
             Durations.parse(DEFAULT_PRESENCE_TTL));
 
     /**
@@ -326,8 +351,23 @@ public record ServerConfig(String host, int port, int maxMessageSize, QueueLimit
 
         /** @throws IllegalArgumentException or NullPointerException for an invalid combination */
         public ServerConfig build() {
-            return new ServerConfig(host, port, maxMessageSize, queueLimits, closeTimeout, pingInterval, idleTimeout,
-                    limits, tls, tokens, compression, apiKey, shutdownGrace, channelRules, redis, redisTimeout,
+            return new ServerConfig(
+                    host,
+                    port,
+                    maxMessageSize,
+                    queueLimits,
+                    closeTimeout,
+                    pingInterval,
+                    idleTimeout,
+                    limits,
+                    tls,
+                    tokens,
+                    compression,
+                    apiKey,
+                    shutdownGrace,
+                    channelRules,
+                    redis,
+                    redisTimeout,
                     presenceTtl);
         }
     }

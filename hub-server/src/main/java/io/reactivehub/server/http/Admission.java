@@ -31,11 +31,9 @@ final class Admission {
     private static final Logger log = LoggerFactory.getLogger(Admission.class);
 
     /** The outcome: a principal to open a session for (null when the hub runs open), or a refusal. */
-    sealed interface Result permits Admitted, Refused {
-    }
+    sealed interface Result permits Admitted, Refused {}
 
-    record Admitted(@Nullable Principal principal) implements Result {
-    }
+    record Admitted(@Nullable Principal principal) implements Result {}
 
     /** Sends the refusal. */
     @FunctionalInterface
@@ -77,9 +75,13 @@ final class Admission {
             return refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "max_connections", "too many connections");
         }
         if (!sessions.ipHasRoom(ip, limits.maxConnectionsPerIp())) {
-            log.info("refused a connection from {}: {} connections from that address, the maximum", ip,
+            log.info(
+                    "refused a connection from {}: {} connections from that address, the maximum",
+                    ip,
                     limits.maxConnectionsPerIp());
-            return refuse(HttpResponseStatus.TOO_MANY_REQUESTS, "max_connections_per_ip",
+            return refuse(
+                    HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "max_connections_per_ip",
                     "too many connections from your address");
         }
         return authenticate(req, ip);
@@ -127,7 +129,10 @@ final class Admission {
     /** The remote address as text, for limits and logs. */
     static String ip(HttpServerRequest req) {
         InetSocketAddress remote = req.remoteAddress();
-        return remote == null ? "unknown" : remote.getAddress() == null ? remote.getHostString()
-                : remote.getAddress().getHostAddress();
+        return remote == null
+                ? "unknown"
+                : remote.getAddress() == null
+                        ? remote.getHostString()
+                        : remote.getAddress().getHostAddress();
     }
 }

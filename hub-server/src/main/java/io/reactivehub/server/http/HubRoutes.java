@@ -99,8 +99,11 @@ public final class HubRoutes {
     private Publisher<Void> rawChannel(HttpServerRequest req, HttpServerResponse res) {
         String name = req.param("channel");
         if (name == null || !ChannelName.isValid(name)) {
-            return Responses.text(res, HttpResponseStatus.BAD_REQUEST, "invalid channel name: 1 to "
-                    + ChannelName.MAX_LENGTH + " characters from A-Z a-z 0-9 _ - . : @ = ~");
+            return Responses.text(
+                    res,
+                    HttpResponseStatus.BAD_REQUEST,
+                    "invalid channel name: 1 to " + ChannelName.MAX_LENGTH
+                            + " characters from A-Z a-z 0-9 _ - . : @ = ~");
         }
         return raw(req, res, ChannelName.of(name));
     }

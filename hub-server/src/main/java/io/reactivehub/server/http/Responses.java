@@ -10,8 +10,7 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /** The server's plain HTTP answers: a line of text, or JSON. */
 final class Responses {
-    private Responses() {
-    }
+    private Responses() {}
 
     static Publisher<Void> text(HttpServerResponse res, HttpResponseStatus status, String line) {
         return res.status(status)

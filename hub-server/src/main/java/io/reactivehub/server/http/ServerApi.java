@@ -49,39 +49,44 @@ final class ServerApi {
         if (refused != null) {
             return refused;
         }
-        return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
-            JsonNode command;
-            try {
-                command = HubJson.MAPPER.readTree(body);
-            } catch (IOException e) {
-                command = null;
-            }
-            if (command == null || !command.isObject()) {
-                return badRequest(res, ErrorCode.MALFORMED, "the body is a JSON object {\"channel\":...,\"data\":...}");
-            }
-            JsonNode channel = command.get("channel");
-            JsonNode data = command.get("data");
-            if (channel == null || !channel.isTextual() || !ChannelName.isValid(channel.asText())) {
-                return badRequest(res, ErrorCode.INVALID_CHANNEL, "'channel' must be a valid channel name");
-            }
-            if (data == null) {
-                return badRequest(res, ErrorCode.MISSING_FIELD, "missing field 'data'");
-            }
-            byte[] payload = HubJson.payload(data);
-            long start = System.nanoTime();
-            return hub.publish(ChannelName.of(channel.asText()), payload, PayloadType.JSON)
-                    .flatMap(result -> {
-                        metrics.published(payload.length, start);
-                        return Responses.json(res, HttpResponseStatus.OK, HubJson.published(null, result));
-                    })
-                    .onErrorResume(e -> failure(res, "publish", e));
-        });
+        return req.receive()
+                .aggregate()
+                .asByteArray()
+                .defaultIfEmpty(new byte[0])
+                .flatMap(body -> {
+                    JsonNode command;
+                    try {
+                        command = HubJson.MAPPER.readTree(body);
+                    } catch (IOException e) {
+                        command = null;
+                    }
+                    if (command == null || !command.isObject()) {
+                        return badRequest(
+                                res, ErrorCode.MALFORMED, "the body is a JSON object {\"channel\":...,\"data\":...}");
+                    }
+                    JsonNode channel = command.get("channel");
+                    JsonNode data = command.get("data");
+                    if (channel == null || !channel.isTextual() || !ChannelName.isValid(channel.asText())) {
+                        return badRequest(res, ErrorCode.INVALID_CHANNEL, "'channel' must be a valid channel name");
+                    }
+                    if (data == null) {
+                        return badRequest(res, ErrorCode.MISSING_FIELD, "missing field 'data'");
+                    }
+                    byte[] payload = HubJson.payload(data);
+                    long start = System.nanoTime();
+                    return hub.publish(ChannelName.of(channel.asText()), payload, PayloadType.JSON)
+                            .flatMap(result -> {
+                                metrics.published(payload.length, start);
+                                return Responses.json(res, HttpResponseStatus.OK, HubJson.published(null, result));
+                            })
+                            .onErrorResume(e -> failure(res, "publish", e));
+                });
     }
 
     /** {@code GET /api/channels/{channel}/presence}: who is subscribed, on every node. */
     Publisher<Void> presence(HttpServerRequest req, HttpServerResponse res) {
-        return channelQuery(req, res, "presence", channel -> hub.presence(channel).map(clients ->
-                HubJson.presence(null, clients)));
+        return channelQuery(
+                req, res, "presence", channel -> hub.presence(channel).map(clients -> HubJson.presence(null, clients)));
     }
 
     /** {@code GET /api/channels/{channel}/history?limit=N&since=OFFSET}: the kept messages, oldest first. */
@@ -105,8 +110,8 @@ final class ServerApi {
      * A read about one channel: the key checked, the {@code {channel}} path parameter validated
      * (400), the answer sent as JSON, a failure as an HTTP error.
      */
-    private Publisher<Void> channelQuery(HttpServerRequest req, HttpServerResponse res, String what,
-                                         Function<ChannelName, Mono<ObjectNode>> query) {
+    private Publisher<Void> channelQuery(
+            HttpServerRequest req, HttpServerResponse res, String what, Function<ChannelName, Mono<ObjectNode>> query) {
         Publisher<Void> refused = refuseWithoutKey(req, res);
         if (refused != null) {
             return refused;
@@ -124,15 +129,21 @@ final class ServerApi {
     private @Nullable Publisher<Void> refuseWithoutKey(HttpServerRequest req, HttpServerResponse res) {
         String key = apiKey;
         if (key == null) {
-            return Responses.json(res, HttpResponseStatus.NOT_FOUND,
+            return Responses.json(
+                    res,
+                    HttpResponseStatus.NOT_FOUND,
                     HubJson.error(null, ErrorCode.UNKNOWN_OP, "the server API is off (no --api-key)"));
         }
         String auth = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
-        if (auth == null || !auth.regionMatches(true, 0, "apikey ", 0, 7)
-                || !MessageDigest.isEqual(auth.substring(7).trim().getBytes(StandardCharsets.UTF_8),
-                key.getBytes(StandardCharsets.UTF_8))) {
+        if (auth == null
+                || !auth.regionMatches(true, 0, "apikey ", 0, 7)
+                || !MessageDigest.isEqual(
+                        auth.substring(7).trim().getBytes(StandardCharsets.UTF_8),
+                        key.getBytes(StandardCharsets.UTF_8))) {
             metrics.authFailure();
-            return Responses.json(res, HttpResponseStatus.UNAUTHORIZED,
+            return Responses.json(
+                    res,
+                    HttpResponseStatus.UNAUTHORIZED,
                     HubJson.error(null, ErrorCode.PERMISSION_DENIED, "missing or wrong API key"));
         }
         return null;

@@ -14,31 +14,28 @@ public sealed interface Command {
     JsonNode id();
 
     /** {@code {"op":"subscribe","channel":"c","recover":{"offset":7,"epoch":"e"},"joinLeave":true}} */
-    record Subscribe(JsonNode id, ChannelName channel, @Nullable StreamPosition recover, boolean joinLeave)
-            implements Command {
-    }
+    record Subscribe(
+            JsonNode id, ChannelName channel, @Nullable StreamPosition recover, boolean joinLeave) implements Command {}
 
     /** {@code {"op":"unsubscribe","channel":"c"}} */
-    record Unsubscribe(JsonNode id, ChannelName channel) implements Command {
-    }
+    record Unsubscribe(JsonNode id, ChannelName channel) implements Command {}
 
     /** {@code {"op":"publish","channel":"c","data":<any JSON>}}; {@code payload} is the data's JSON as UTF-8. */
-    record Publish(JsonNode id, ChannelName channel, byte[] payload) implements Command {
-    }
+    record Publish(JsonNode id, ChannelName channel, byte[] payload) implements Command {}
 
     /** {@code {"op":"history","channel":"c","limit":10,"since":5}} */
-    record History(JsonNode id, ChannelName channel, int limit, @Nullable Long since) implements Command {
-    }
+    record History(
+            JsonNode id,
+            ChannelName channel,
+            int limit,
+            @Nullable Long since) implements Command {}
 
     /** {@code {"op":"presence","channel":"c"}} */
-    record Presence(JsonNode id, ChannelName channel) implements Command {
-    }
+    record Presence(JsonNode id, ChannelName channel) implements Command {}
 
     /** {@code {"op":"ping"}} */
-    record Ping(JsonNode id) implements Command {
-    }
+    record Ping(JsonNode id) implements Command {}
 
     /** {@code {"op":"refresh","token":"<jwt>"}} */
-    record Refresh(JsonNode id, String token) implements Command {
-    }
+    record Refresh(JsonNode id, String token) implements Command {}
 }

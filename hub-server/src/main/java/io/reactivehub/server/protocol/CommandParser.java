@@ -19,8 +19,7 @@ import org.jspecify.annotations.Nullable;
  * Stateless; permissions and limits are the session's to check.
  */
 public final class CommandParser {
-    private CommandParser() {
-    }
+    private CommandParser() {}
 
     /** @throws CommandException for anything that is not a valid command */
     public static Command parse(ByteBuf text) {
@@ -28,7 +27,8 @@ public final class CommandParser {
         try (InputStream in = new ByteBufInputStream(text)) {
             command = HubJson.MAPPER.readTree(in);
         } catch (JsonProcessingException e) {
-            throw new CommandException(NullNode.getInstance(), ErrorCode.MALFORMED, "malformed JSON: " + e.getOriginalMessage());
+            throw new CommandException(
+                    NullNode.getInstance(), ErrorCode.MALFORMED, "malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new CommandException(NullNode.getInstance(), ErrorCode.MALFORMED, "unreadable frame");
         }
@@ -57,8 +57,8 @@ public final class CommandParser {
             throw new HubException(ErrorCode.INVALID_FIELD, "'op' must be a string");
         }
         return switch (op.asText()) {
-            case "subscribe" -> new Command.Subscribe(id, channel(command), recover(command),
-                    booleanField(command, "joinLeave"));
+            case "subscribe" ->
+                new Command.Subscribe(id, channel(command), recover(command), booleanField(command, "joinLeave"));
             case "unsubscribe" -> new Command.Unsubscribe(id, channel(command));
             case "publish" -> publish(id, command);
             case "history" -> history(id, command);
@@ -105,10 +105,15 @@ public final class CommandParser {
         }
         JsonNode offset = recover.get("offset");
         JsonNode epoch = recover.get("epoch");
-        if (!recover.isObject() || offset == null || !offset.canConvertToLong() || !offset.isIntegralNumber()
-                || offset.asLong() < 0 || epoch == null || !epoch.isTextual()) {
-            throw new HubException(ErrorCode.INVALID_FIELD,
-                    "'recover' must be {\"offset\": <offset >= 0>, \"epoch\": \"<epoch>\"}");
+        if (!recover.isObject()
+                || offset == null
+                || !offset.canConvertToLong()
+                || !offset.isIntegralNumber()
+                || offset.asLong() < 0
+                || epoch == null
+                || !epoch.isTextual()) {
+            throw new HubException(
+                    ErrorCode.INVALID_FIELD, "'recover' must be {\"offset\": <offset >= 0>, \"epoch\": \"<epoch>\"}");
         }
         return new StreamPosition(offset.asLong(), epoch.asText());
     }

@@ -39,8 +39,7 @@ public final class HubJson {
      */
     public static final int RESUBSCRIBE = 4004;
 
-    private HubJson() {
-    }
+    private HubJson() {}
 
     /** {@code {"id":..,"ok":true}}; without {@code id} when null (the HTTP API has none). */
     public static ObjectNode ok(@Nullable JsonNode id) {

@@ -44,8 +44,7 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     @Override
-    public void opened(Session session) {
-    }
+    public void opened(Session session) {}
 
     @Override
     public void onFrame(Session session, WebSocketFrame frame) {
@@ -106,7 +105,8 @@ public final class HubProtocol implements ProtocolHandler {
         // The reply is sent by the listener's onSubscribed: once the broker delivers the channel
         // here, before any recovered or live push; whatever is published after the client reads it
         // reaches the client.
-        session.subscriptions().subscribe(channel, new Pushes(session, c), c.recover())
+        session.subscriptions()
+                .subscribe(channel, new Pushes(session, c), c.recover())
                 .subscribe(null, e -> failed(session, c.id(), "subscribe to " + channel, e));
     }
 
@@ -115,34 +115,41 @@ public final class HubProtocol implements ProtocolHandler {
             throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to publish to " + c.channel());
         }
         if (!session.mayPublish()) {
-            throw new HubException(ErrorCode.RATE_LIMITED, "publish rate limit exceeded ("
-                    + session.config().limits().publishRate() + " msg/s)");
+            throw new HubException(
+                    ErrorCode.RATE_LIMITED,
+                    "publish rate limit exceeded (" + session.config().limits().publishRate() + " msg/s)");
         }
         long start = System.nanoTime();
-        session.hub().publish(c.channel(), c.payload(), PayloadType.JSON).subscribe(
-                result -> {
-                    session.metrics().published(c.payload().length, start);
-                    reply(session, HubJson.published(c.id(), result));
-                },
-                e -> failed(session, c.id(), "publish to " + c.channel(), e));
+        session.hub()
+                .publish(c.channel(), c.payload(), PayloadType.JSON)
+                .subscribe(
+                        result -> {
+                            session.metrics().published(c.payload().length, start);
+                            reply(session, HubJson.published(c.id(), result));
+                        },
+                        e -> failed(session, c.id(), "publish to " + c.channel(), e));
     }
 
     private void history(Session session, Command.History c) {
         if (!session.maySubscribe(c.channel())) {
             throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to read " + c.channel());
         }
-        session.hub().history(c.channel(), c.since(), c.limit()).subscribe(
-                history -> reply(session, HubJson.history(c.id(), history)),
-                e -> failed(session, c.id(), "history of " + c.channel(), e));
+        session.hub()
+                .history(c.channel(), c.since(), c.limit())
+                .subscribe(
+                        history -> reply(session, HubJson.history(c.id(), history)),
+                        e -> failed(session, c.id(), "history of " + c.channel(), e));
     }
 
     private void presence(Session session, Command.Presence c) {
         if (!session.maySubscribe(c.channel())) {
             throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to read " + c.channel());
         }
-        session.hub().presence(c.channel()).subscribe(
-                clients -> reply(session, HubJson.presence(c.id(), clients)),
-                e -> failed(session, c.id(), "presence of " + c.channel(), e));
+        session.hub()
+                .presence(c.channel())
+                .subscribe(
+                        clients -> reply(session, HubJson.presence(c.id(), clients)),
+                        e -> failed(session, c.id(), "presence of " + c.channel(), e));
     }
 
     /** A fresh token for the same subject extends the connection. */
@@ -222,8 +229,11 @@ public final class HubProtocol implements ProtocolHandler {
             ChannelName channel = command.channel();
             if (session.subscriptions().unsubscribe(channel)) {
                 session.metrics().resubscribeRequested();
-                log.info("session {}: messages of {} were lost on this node; asking the client to resubscribe ({})",
-                        session.id(), channel, HubJson.RESUBSCRIBE);
+                log.info(
+                        "session {}: messages of {} were lost on this node; asking the client to resubscribe ({})",
+                        session.id(),
+                        channel,
+                        HubJson.RESUBSCRIBE);
                 reply(session, HubJson.unsubscribedPush(channel));
             }
         }

@@ -72,17 +72,20 @@ public final class RawProtocol implements ProtocolHandler {
         }
         byte[] payload = ByteBufUtil.getBytes(frame.content());
         long start = System.nanoTime();
-        session.hub().publish(channel, payload, type).subscribe(
-                result -> session.metrics().published(payload.length, start),
-                e -> failed(session, e));
+        session.hub()
+                .publish(channel, payload, type)
+                .subscribe(result -> session.metrics().published(payload.length, start), e -> failed(session, e));
     }
 
     private void failed(Session session, Throwable e) {
         Failure failure = Failure.of(e, "session " + session.id() + ": publish to " + channel, session.metrics());
         if (failure.code() == ErrorCode.UNAVAILABLE) {
             // No error frames: say it with the close code, never drop silently.
-            log.info("session {}: message to {} not published, the broker is unavailable; closing with {}",
-                    session.id(), channel, DisconnectReason.BROKER_UNAVAILABLE.code());
+            log.info(
+                    "session {}: message to {} not published, the broker is unavailable; closing with {}",
+                    session.id(),
+                    channel,
+                    DisconnectReason.BROKER_UNAVAILABLE.code());
             session.close(DisconnectReason.BROKER_UNAVAILABLE);
         } else if (failure.code() != ErrorCode.INTERNAL) {
             log.warn("session {}: publish to {} failed: {}", session.id(), channel, failure.message());

@@ -13,9 +13,11 @@ public record DisconnectReason(int code, String reason) {
             new DisconnectReason(CloseCodes.POLICY_VIOLATION, "publish rate limit exceeded");
     public static final DisconnectReason BROKER_UNAVAILABLE =
             new DisconnectReason(CloseCodes.TRY_AGAIN_LATER, "broker unavailable, try again later");
-    public static final DisconnectReason SLOW_CONSUMER = new DisconnectReason(CloseCodes.SLOW_CONSUMER, "slow consumer");
+    public static final DisconnectReason SLOW_CONSUMER =
+            new DisconnectReason(CloseCodes.SLOW_CONSUMER, "slow consumer");
     public static final DisconnectReason IDLE_TIMEOUT = new DisconnectReason(CloseCodes.IDLE_TIMEOUT, "idle timeout");
-    public static final DisconnectReason TOKEN_EXPIRED = new DisconnectReason(CloseCodes.TOKEN_EXPIRED, "token expired");
+    public static final DisconnectReason TOKEN_EXPIRED =
+            new DisconnectReason(CloseCodes.TOKEN_EXPIRED, "token expired");
 
     public DisconnectReason {
         Objects.requireNonNull(reason, "reason");

@@ -3,7 +3,6 @@ package io.reactivehub.server.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.ClientInfo;
@@ -44,7 +43,8 @@ public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
     private static final AtomicLong IDS = new AtomicLong();
     /** Makes session ids unique across nodes (they name clients in presence). */
-    private static final String NODE = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
+    private static final String NODE =
+            Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
 
     private final String id = NODE + "-" + IDS.incrementAndGet();
     private final SessionContext context;
@@ -60,6 +60,7 @@ public final class Session {
     private volatile @Nullable ConnectionWriter writer;
     /** How this connection's pushes are encoded: chosen once it opens. */
     private volatile @Nullable Codec codec;
+
     private @Nullable ScheduledFuture<?> expiry;
 
     /**
@@ -130,8 +131,12 @@ public final class Session {
         }
         metrics().rateLimited();
         if (budget.abusive() && !closing.get()) {
-            log.info("session {} ({}): kept publishing over {} msg/s; closing with {}", id, describe(),
-                    config().limits().publishRate(), DisconnectReason.RATE_LIMITED.code());
+            log.info(
+                    "session {} ({}): kept publishing over {} msg/s; closing with {}",
+                    id,
+                    describe(),
+                    config().limits().publishRate(),
+                    DisconnectReason.RATE_LIMITED.code());
             close(DisconnectReason.RATE_LIMITED);
         }
         return false;
@@ -157,11 +162,20 @@ public final class Session {
             previous.cancel(false);
         }
         long delay = Math.max(0, p.expiresAt().toEpochMilli() - System.currentTimeMillis());
-        expiry = c.channel().eventLoop().schedule(() -> {
-            log.info("session {} ({}): token of '{}' expired; closing with {}", id, describe(), p.subject(),
-                    DisconnectReason.TOKEN_EXPIRED.code());
-            close(DisconnectReason.TOKEN_EXPIRED);
-        }, delay, TimeUnit.MILLISECONDS);
+        expiry = c.channel()
+                .eventLoop()
+                .schedule(
+                        () -> {
+                            log.info(
+                                    "session {} ({}): token of '{}' expired; closing with {}",
+                                    id,
+                                    describe(),
+                                    p.subject(),
+                                    DisconnectReason.TOKEN_EXPIRED.code());
+                            close(DisconnectReason.TOKEN_EXPIRED);
+                        },
+                        delay,
+                        TimeUnit.MILLISECONDS);
     }
 
     /** The Reactor Netty WebSocket handler body for this session. */
@@ -191,7 +205,11 @@ public final class Session {
 
     /** On the event loop, once: the peer was silent for the idle timeout. */
     private void idle(ChannelHandlerContext ctx) {
-        log.info("session {} ({}): silent for {}, closing with {}", id, describe(), config().idleTimeout(),
+        log.info(
+                "session {} ({}): silent for {}, closing with {}",
+                id,
+                describe(),
+                config().idleTimeout(),
                 DisconnectReason.IDLE_TIMEOUT.code());
         metrics().idleTimeout();
         // The peer is likely gone: send the close frame and cut the connection without waiting.
@@ -201,8 +219,13 @@ public final class Session {
     /** On the event loop, once: the writer overflowed under the disconnect policy (backlog already discarded). */
     private void slowConsumer() {
         QueueLimits limits = config().queueLimits();
-        log.info("session {} ({}): slow consumer, more than {} messages or {} bytes waiting; closing with {}",
-                id, describe(), limits.maxMessages(), limits.maxBytes(), DisconnectReason.SLOW_CONSUMER.code());
+        log.info(
+                "session {} ({}): slow consumer, more than {} messages or {} bytes waiting; closing with {}",
+                id,
+                describe(),
+                limits.maxMessages(),
+                limits.maxBytes(),
+                DisconnectReason.SLOW_CONSUMER.code());
         metrics().slowConsumer();
         close(DisconnectReason.SLOW_CONSUMER);
     }
@@ -293,12 +316,15 @@ public final class Session {
                 sendClose.run();
             }
         });
-        loop.schedule(() -> {
-            if (!c.isDisposed()) {
-                log.debug("session {}: close not completed within {}, cutting the connection", id, cutAfter);
-                c.dispose();
-            }
-        }, cutAfter.toMillis(), TimeUnit.MILLISECONDS);
+        loop.schedule(
+                () -> {
+                    if (!c.isDisposed()) {
+                        log.debug("session {}: close not completed within {}, cutting the connection", id, cutAfter);
+                        c.dispose();
+                    }
+                },
+                cutAfter.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -12,5 +12,4 @@ import io.reactivehub.server.config.ServerConfig;
  * @param sessions the open sessions (a session adds itself on open and removes itself on close)
  * @param metrics  the server's meters
  */
-public record SessionContext(Hub hub, ServerConfig config, SessionRegistry sessions, HubMetrics metrics) {
-}
+public record SessionContext(Hub hub, ServerConfig config, SessionRegistry sessions, HubMetrics metrics) {}

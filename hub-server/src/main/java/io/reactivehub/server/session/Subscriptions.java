@@ -47,8 +47,11 @@ public final class Subscriptions {
      * for): the listener is registered when this returns.
      */
     public void subscribeNow(ChannelName channel, ChannelListener listener) {
-        track(channel, Mono.fromSupplier(() -> hub.attach(channel, listener))).subscribe(null,
-                e -> log.debug("session {}: subscription to {} failed: {}", session.id(), channel, e.toString()));
+        track(channel, Mono.fromSupplier(() -> hub.attach(channel, listener)))
+                .subscribe(
+                        null,
+                        e -> log.debug(
+                                "session {}: subscription to {} failed: {}", session.id(), channel, e.toString()));
     }
 
     private Mono<Void> track(ChannelName channel, Mono<Disposable> attach) {
@@ -57,8 +60,7 @@ public final class Subscriptions {
             return Mono.error(new HubException(ErrorCode.ALREADY_SUBSCRIBED, "already subscribed to " + channel));
         }
         session.metrics().subscribed();
-        return attach
-                .doOnNext(attached -> {
+        return attach.doOnNext(attached -> {
                     // False (and disposed) if unsubscribed or closed while attaching.
                     if (slot.replace(attached)) {
                         attached(channel);
@@ -74,9 +76,12 @@ public final class Subscriptions {
 
     /** A subscription is in place: enter presence, or undo it if the session closed meanwhile. */
     private void attached(ChannelName channel) {
-        hub.join(channel, session.clientInfo()).subscribe(null,
-                // The broker logs its own unavailability once; per session this is detail.
-                e -> log.debug("session {}: presence in {} not recorded: {}", session.id(), channel, e.getMessage()));
+        hub.join(channel, session.clientInfo())
+                .subscribe(
+                        null,
+                        // The broker logs its own unavailability once; per session this is detail.
+                        e -> log.debug(
+                                "session {}: presence in {} not recorded: {}", session.id(), channel, e.getMessage()));
         if (!session.isOpen()) {
             unsubscribe(channel);
         }
@@ -98,8 +103,11 @@ public final class Subscriptions {
         }
         attached.dispose();
         session.metrics().unsubscribed();
-        hub.leave(channel, session.clientInfo()).subscribe(null,
-                e -> log.debug("session {}: presence in {} not removed: {}", session.id(), channel, e.getMessage()));
+        hub.leave(channel, session.clientInfo())
+                .subscribe(
+                        null,
+                        e -> log.debug(
+                                "session {}: presence in {} not removed: {}", session.id(), channel, e.getMessage()));
         return true;
     }
 

@@ -61,8 +61,12 @@ public final class ConnectionWriter implements Runnable {
      *                   {@link SlowConsumerPolicy#DISCONNECT} (the backlog is already discarded)
      * @param onDropped  told how many frames {@link SlowConsumerPolicy#DROP_OLDEST} dropped
      */
-    public ConnectionWriter(Channel channel, ChannelOutboundInvoker out, QueueLimits limits, Runnable onOverflow,
-                            LongConsumer onDropped) {
+    public ConnectionWriter(
+            Channel channel,
+            ChannelOutboundInvoker out,
+            QueueLimits limits,
+            Runnable onOverflow,
+            LongConsumer onDropped) {
         this.channel = channel;
         this.onDropped = onDropped;
         this.out = out;

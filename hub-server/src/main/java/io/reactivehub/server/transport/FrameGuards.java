@@ -21,8 +21,7 @@ import reactor.netty.Connection;
  * messages within the size limit, carrying no reserved bits.
  */
 public final class FrameGuards {
-    private FrameGuards() {
-    }
+    private FrameGuards() {}
 
     /**
      * Adds the guards to a connection's pipeline.
@@ -30,7 +29,8 @@ public final class FrameGuards {
      * @param oversized called for every message closed with 1009 because it was too big
      */
     public static void install(Connection connection, int maxMessageSize, Runnable oversized) {
-        connection.addHandlerLast(PipelineNames.RESERVED_BITS_GUARD, new ReservedBitsGuard(oversized))
+        connection
+                .addHandlerLast(PipelineNames.RESERVED_BITS_GUARD, new ReservedBitsGuard(oversized))
                 .addHandlerLast(PipelineNames.UTF8_GUARD, new Utf8FrameValidator(true))
                 .addHandlerLast(PipelineNames.AGGREGATOR, new BoundedAggregator(maxMessageSize, oversized));
     }
@@ -61,7 +61,9 @@ public final class FrameGuards {
                 if (tooBig) {
                     oversized.run();
                 }
-                closeWith(ctx, tooBig ? CloseCodes.MESSAGE_TOO_BIG : CloseCodes.INVALID_PAYLOAD,
+                closeWith(
+                        ctx,
+                        tooBig ? CloseCodes.MESSAGE_TOO_BIG : CloseCodes.INVALID_PAYLOAD,
                         tooBig ? "inflated message larger than the maximum message size" : "cannot inflate message");
                 return;
             }

@@ -24,6 +24,5 @@ public final class PipelineNames {
     /** {@code Heartbeat}: pings a silent peer, closes a dead one. */
     public static final String HEARTBEAT = "hub.heartbeat";
 
-    private PipelineNames() {
-    }
+    private PipelineNames() {}
 }
