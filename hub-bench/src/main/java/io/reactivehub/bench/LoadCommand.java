@@ -175,7 +175,7 @@ final class LoadCommand implements Callable<Integer> {
         List<LoadResult> results = new ArrayList<>();
         for (int n : subCounts) {
             String name = label != null ? label : p != null ? p.label : "load";
-            LoadRun.Options options = new LoadRun.Options(
+            LoadOptions options = new LoadOptions(
                     url,
                     n,
                     publishers,

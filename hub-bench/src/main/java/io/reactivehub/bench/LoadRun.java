@@ -7,22 +7,17 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * One load run: connect subscribers and publishers, warm up, measure, drain, report. Latency is
@@ -30,101 +25,10 @@ import org.HdrHistogram.SingleWriterRecorder;
  * timestamp in the payload; loss is what those messages should have reached and did not.
  */
 final class LoadRun {
-    record Options(
-            URI url,
-            int subscribers,
-            int publishers,
-            int rate,
-            int size,
-            Duration warmup,
-            Duration duration,
-            int window,
-            int connectConcurrency,
-            int threads,
-            int serverPid,
-            String label,
-            boolean hubProtocol,
-            String channel,
-            int churnPerSecond,
-            boolean deflate,
-            URI publishUrl) {
-        /** Publishers and subscribers on the same server. */
-        Options(
-                URI url,
-                int subscribers,
-                int publishers,
-                int rate,
-                int size,
-                Duration warmup,
-                Duration duration,
-                int window,
-                int connectConcurrency,
-                int threads,
-                int serverPid,
-                String label,
-                boolean hubProtocol,
-                String channel,
-                int churnPerSecond,
-                boolean deflate) {
-            this(
-                    url,
-                    subscribers,
-                    publishers,
-                    rate,
-                    size,
-                    warmup,
-                    duration,
-                    window,
-                    connectConcurrency,
-                    threads,
-                    serverPid,
-                    label,
-                    hubProtocol,
-                    channel,
-                    churnPerSecond,
-                    deflate,
-                    url);
-        }
-    }
-
-    /** Per event-loop thread: written by that thread only, read by the reporting thread. */
-    static final class Counters {
-        private static final AtomicLongFieldUpdater<Counters> ALL =
-                AtomicLongFieldUpdater.newUpdater(Counters.class, "all");
-        private static final AtomicLongFieldUpdater<Counters> IN_WINDOW =
-                AtomicLongFieldUpdater.newUpdater(Counters.class, "inWindow");
-        private static final AtomicLongFieldUpdater<Counters> WIRE =
-                AtomicLongFieldUpdater.newUpdater(Counters.class, "wire");
-        final SingleWriterRecorder latency = new SingleWriterRecorder(3);
-        volatile long all;
-        volatile long inWindow;
-        volatile long wire;
-
-        void wire(int bytes) {
-            WIRE.lazySet(this, wire + bytes);
-        }
-
-        void delivered(boolean counted, long latencyNanos) {
-            ALL.lazySet(this, all + 1);
-            if (counted) {
-                IN_WINDOW.lazySet(this, inWindow + 1);
-                latency.recordValue(latencyNanos);
-            }
-        }
-    }
-
-    private final Options o;
+    private final LoadOptions o;
     private final long epoch = System.nanoTime();
     private final Histogram total = new Histogram(3);
-    private final List<Counters> counters = new CopyOnWriteArrayList<>();
-    private final FastThreadLocal<Counters> threadCounters = new FastThreadLocal<>() {
-        @Override
-        protected Counters initialValue() {
-            Counters c = new Counters();
-            counters.add(c);
-            return c;
-        }
-    };
+    private final DeliveryCounters counters = new DeliveryCounters();
     private final LongAdder sentInWindow = new LongAdder();
     private final LongAdder sentAll = new LongAdder();
     private final LongAdder gaps = new LongAdder();
@@ -135,8 +39,12 @@ final class LoadRun {
     private volatile boolean sending;
     private volatile long windowStart = Long.MAX_VALUE;
     private volatile long windowEnd = Long.MAX_VALUE;
+    /** For the progress lines: totals at the previous line (reporting thread only). */
+    private long lastDelivered;
 
-    LoadRun(Options options) {
+    private long lastSent;
+
+    LoadRun(LoadOptions options) {
         this.o = options;
     }
 
@@ -171,49 +79,16 @@ final class LoadRun {
 
     void delivered(long sentAt) {
         boolean counted = sentAt >= windowStart && sentAt < windowEnd;
-        threadCounters.get().delivered(counted, counted ? Math.max(0, nowNanos() - sentAt) : 0);
+        counters.delivered(counted, counted ? Math.max(0, nowNanos() - sentAt) : 0);
     }
 
     /** Frame bytes a subscriber read from the socket (header and payload, as sent). */
     void wireBytes(int bytes) {
-        threadCounters.get().wire(bytes);
-    }
-
-    private long wireBytesTotal() {
-        long sum = 0;
-        for (Counters c : counters) {
-            sum += c.wire;
-        }
-        return sum;
+        counters.wire(bytes);
     }
 
     String channelName() {
         return o.channel();
-    }
-
-    private long deliveredAll() {
-        long sum = 0;
-        for (Counters c : counters) {
-            sum += c.all;
-        }
-        return sum;
-    }
-
-    private long deliveredInWindow() {
-        long sum = 0;
-        for (Counters c : counters) {
-            sum += c.inWindow;
-        }
-        return sum;
-    }
-
-    /** Latency recorded since the last call, over all threads. */
-    private Histogram intervalLatency() {
-        Histogram interval = new Histogram(3);
-        for (Counters c : counters) {
-            interval.add(c.latency.getIntervalHistogram());
-        }
-        return interval;
     }
 
     void gap(int missing) {
@@ -269,119 +144,18 @@ final class LoadRun {
         if (pubs.isEmpty()) {
             throw new IllegalStateException("no publisher could connect to " + o.publishUrl());
         }
-
         sending = true;
         long start = nowNanos();
-        List<ScheduledFuture<?>> tickers = new ArrayList<>();
-        if (maxRate()) {
-            pubs.forEach(p -> p.channel().eventLoop().execute(() -> p.startWindow(o.window())));
-        } else {
-            double perPublisher = (double) o.rate() / pubs.size();
-            long warmupNanos = o.warmup().toNanos();
-            for (BenchConnection p : pubs) {
-                long[] nextAt = {start};
-                tickers.add(p.channel()
-                        .eventLoop()
-                        .scheduleAtFixedRate(
-                                () -> {
-                                    if (!sending) {
-                                        return;
-                                    }
-                                    long now = nowNanos();
-                                    // Intended send times, so a stall shows as latency (no coordinated omission).
-                                    // The rate ramps from 10% to 100% over the warm-up: both JITs warm up before
-                                    // the full load can overflow anybody's queue.
-                                    while (nextAt[0] <= now) {
-                                        p.sendOne(nextAt[0]);
-                                        long elapsed = nextAt[0] - start;
-                                        double share = elapsed >= warmupNanos
-                                                ? 1.0
-                                                : 0.1 + 0.9 * elapsed / (double) warmupNanos;
-                                        nextAt[0] += (long) (1e9 / (perPublisher * share));
-                                    }
-                                    p.flush();
-                                },
-                                0,
-                                1,
-                                TimeUnit.MILLISECONDS));
-            }
-        }
-        // Warm-up, and until every subscriber has received something: a server may confirm the
-        // handshake before it has attached the connection to the channel.
-        long lastDelivered = 0;
-        long lastSent = 0;
-        long warmupEnd = start + o.warmup().toNanos();
-        while (nowNanos() < warmupEnd || !subs.stream().allMatch(c -> c.received)) {
-            if (nowNanos() > warmupEnd + 30_000_000_000L) {
-                long silent = subs.stream().filter(c -> !c.received).count();
-                throw new IllegalStateException(silent + " subscribers received nothing in 30 s after warm-up");
-            }
-            TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(1000, (warmupEnd - nowNanos()) / 1_000_000)));
-            long d = deliveredAll();
-            long s = sentAll.sum();
-            progress(
-                    "warm-up t=%5.1fs conns=%d sent=%d delivered=%d",
-                    (nowNanos() - start) / 1e9, subs.size() + pubs.size() - lost.get(), s, d);
-            lastDelivered = d;
-            lastSent = s;
-        }
-        ProcessStats.Sample serverAtStart = server == null ? null : server.sample();
-        long selfCpuAtStart = selfCpuNanos();
-        long wireAtStart = wireBytesTotal();
-        windowStart = nowNanos();
-        windowEnd = windowStart + o.duration().toNanos();
-        intervalLatency(); // nothing recorded yet; resets the interval
-        long endAt = windowEnd;
-        Churn churn = o.churnPerSecond() > 0 ? new Churn(group) : null;
-        while (nowNanos() < endAt) {
-            if (churn != null) {
-                churn.tick();
-            }
-            long next = Math.min(endAt, nowNanos() + 1_000_000_000L);
-            TimeUnit.NANOSECONDS.sleep(Math.max(0, next - nowNanos()));
-            Histogram interval = intervalLatency();
-            total.add(interval);
-            long d = deliveredAll();
-            long s = sentAll.sum();
-            progress(
-                    "measure t=%5.1fs conns=%d sent=%d (%d/s) delivered/s=%,d p99=%s",
-                    (nowNanos() - start) / 1e9,
-                    subs.size() + pubs.size() - lost.get(),
-                    s,
-                    s - lastSent,
-                    d - lastDelivered,
-                    interval.getTotalCount() == 0 ? "-" : ms(interval.getValueAtPercentile(99)));
-            lastDelivered = d;
-            lastSent = s;
-        }
-        ProcessStats.Sample serverAtEnd = server == null ? null : server.sample();
-        long selfCpuAtEnd = selfCpuNanos();
-        long wireInWindow = wireBytesTotal() - wireAtStart;
-        if (churn != null) {
-            progress(
-                    "churn: %d connections opened and closed during the measurement, %d failed",
-                    churn.done.get(), churn.failed.get());
-        }
+        List<ScheduledFuture<?>> tickers = startPublishing(pubs, start);
+        warmUp(subs, pubs.size(), start);
+        Window window = measure(group, subs.size() + pubs.size(), start, server);
         sending = false;
         tickers.forEach(t -> t.cancel(false));
-        // Drain: wait until every message sent in the window is delivered, or deliveries stop.
         long expected = sentInWindow.sum() * subs.size();
-        long stableSince = System.nanoTime();
-        long seen = -1;
-        while (deliveredInWindow() < expected && System.nanoTime() - stableSince < 2_000_000_000L) {
-            TimeUnit.MILLISECONDS.sleep(50);
-            long now = deliveredInWindow();
-            if (now != seen) {
-                seen = now;
-                stableSince = System.nanoTime();
-            }
-        }
-        total.add(intervalLatency());
+        drain(expected);
+        total.add(counters.intervalLatency());
         double seconds = o.duration().toNanos() / 1e9;
-        long delivered = deliveredInWindow();
-        double serverCpu = serverAtStart == null ? Double.NaN : serverAtEnd.cpuPercentSince(serverAtStart);
-        long serverRss = serverAtEnd == null ? -1 : serverAtEnd.rssBytes();
-        double selfCpu = (selfCpuAtEnd - selfCpuAtStart) / 1e9 / seconds * 100;
+        long delivered = counters.inWindow();
         int disconnects = lost.get() + serverCloses.get();
         running = false; // our own closes below are not disconnects
         pubs.forEach(p -> p.channel().close());
@@ -406,11 +180,128 @@ final class LoadRun {
                 reorders.sum(),
                 disconnects,
                 total,
-                serverCpu,
-                serverRss,
-                selfCpu,
+                window.serverCpuPercent(),
+                window.serverRss(),
+                window.selfCpuNanos() / 1e9 / seconds * 100,
                 -1,
-                wireInWindow / seconds);
+                window.wireBytes() / seconds);
+    }
+
+    /**
+     * Max rate: each publisher keeps its window of messages in flight. Fixed rate: a 1 ms ticker
+     * per publisher sends at the intended times, so a stall shows as latency (no coordinated
+     * omission); the rate ramps from 10% to 100% over the warm-up, so both JITs warm up before the
+     * full load can overflow anybody's queue.
+     */
+    private List<ScheduledFuture<?>> startPublishing(List<BenchConnection> pubs, long start) {
+        List<ScheduledFuture<?>> tickers = new ArrayList<>();
+        if (maxRate()) {
+            pubs.forEach(p -> p.channel().eventLoop().execute(() -> p.startWindow(o.window())));
+            return tickers;
+        }
+        double perPublisher = (double) o.rate() / pubs.size();
+        long warmupNanos = o.warmup().toNanos();
+        for (BenchConnection p : pubs) {
+            long[] nextAt = {start};
+            Runnable tick = () -> {
+                if (!sending) {
+                    return;
+                }
+                long now = nowNanos();
+                while (nextAt[0] <= now) {
+                    p.sendOne(nextAt[0]);
+                    long elapsed = nextAt[0] - start;
+                    double share = elapsed >= warmupNanos ? 1.0 : 0.1 + 0.9 * elapsed / (double) warmupNanos;
+                    nextAt[0] += (long) (1e9 / (perPublisher * share));
+                }
+                p.flush();
+            };
+            tickers.add(p.channel().eventLoop().scheduleAtFixedRate(tick, 0, 1, TimeUnit.MILLISECONDS));
+        }
+        return tickers;
+    }
+
+    /**
+     * The warm-up, and on until every subscriber has received something: a server may confirm the
+     * handshake before it has attached the connection to the channel.
+     */
+    private void warmUp(List<BenchConnection> subs, int publishers, long start) throws InterruptedException {
+        long warmupEnd = start + o.warmup().toNanos();
+        while (nowNanos() < warmupEnd || !subs.stream().allMatch(c -> c.received)) {
+            if (nowNanos() > warmupEnd + 30_000_000_000L) {
+                long silent = subs.stream().filter(c -> !c.received).count();
+                throw new IllegalStateException(silent + " subscribers received nothing in 30 s after warm-up");
+            }
+            TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(1000, (warmupEnd - nowNanos()) / 1_000_000)));
+            long d = counters.all();
+            long s = sentAll.sum();
+            progress(
+                    "warm-up t=%5.1fs conns=%d sent=%d delivered=%d",
+                    (nowNanos() - start) / 1e9, subs.size() + publishers - lost.get(), s, d);
+            lastDelivered = d;
+            lastSent = s;
+        }
+    }
+
+    /** What the measurement window cost: the server's CPU and memory, the generator's CPU, bytes read. */
+    private record Window(double serverCpuPercent, long serverRss, long selfCpuNanos, long wireBytes) {}
+
+    /** The measurement window, with a progress line a second (and the churn, if asked for). */
+    private Window measure(EventLoopGroup group, int connections, long start, ProcessStats server)
+            throws InterruptedException {
+        ProcessStats.Sample serverAtStart = server == null ? null : server.sample();
+        long selfCpuAtStart = selfCpuNanos();
+        long wireAtStart = counters.wireBytes();
+        windowStart = nowNanos();
+        windowEnd = windowStart + o.duration().toNanos();
+        counters.intervalLatency(); // nothing recorded yet; resets the interval
+        Churn churn = o.churnPerSecond() > 0 ? new Churn(this, o, group) : null;
+        while (nowNanos() < windowEnd) {
+            if (churn != null) {
+                churn.tick();
+            }
+            long next = Math.min(windowEnd, nowNanos() + 1_000_000_000L);
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, next - nowNanos()));
+            Histogram interval = counters.intervalLatency();
+            total.add(interval);
+            long d = counters.all();
+            long s = sentAll.sum();
+            progress(
+                    "measure t=%5.1fs conns=%d sent=%d (%d/s) delivered/s=%,d p99=%s",
+                    (nowNanos() - start) / 1e9,
+                    connections - lost.get(),
+                    s,
+                    s - lastSent,
+                    d - lastDelivered,
+                    interval.getTotalCount() == 0 ? "-" : ms(interval.getValueAtPercentile(99)));
+            lastDelivered = d;
+            lastSent = s;
+        }
+        ProcessStats.Sample serverAtEnd = server == null ? null : server.sample();
+        if (churn != null) {
+            progress(
+                    "churn: %d connections opened and closed during the measurement, %d failed",
+                    churn.done.get(), churn.failed.get());
+        }
+        return new Window(
+                serverAtStart == null ? Double.NaN : serverAtEnd.cpuPercentSince(serverAtStart),
+                serverAtEnd == null ? -1 : serverAtEnd.rssBytes(),
+                selfCpuNanos() - selfCpuAtStart,
+                counters.wireBytes() - wireAtStart);
+    }
+
+    /** Waits until every message sent in the window is delivered, or deliveries stop for 2 s. */
+    private void drain(long expected) throws InterruptedException {
+        long stableSince = System.nanoTime();
+        long seen = -1;
+        while (counters.inWindow() < expected && System.nanoTime() - stableSince < 2_000_000_000L) {
+            TimeUnit.MILLISECONDS.sleep(50);
+            long now = counters.inWindow();
+            if (now != seen) {
+                seen = now;
+                stableSince = System.nanoTime();
+            }
+        }
     }
 
     /** No publishing: hold the connections for the duration, then report the server's RSS per connection. */
@@ -465,38 +356,8 @@ final class LoadRun {
                 0);
     }
 
-    /** Connect/disconnect storm: opens connections at a steady rate and closes each once it is open. */
-    private final class Churn {
-        private final EventLoopGroup group;
-        private final long startNanos = System.nanoTime();
-        private long opened;
-        final AtomicInteger done = new AtomicInteger();
-        final AtomicInteger failed = new AtomicInteger();
-
-        Churn(EventLoopGroup group) {
-            this.group = group;
-        }
-
-        void tick() {
-            long due = (long) ((System.nanoTime() - startNanos) / 1e9 * o.churnPerSecond());
-            for (; opened < due; opened++) {
-                BenchConnection conn = new BenchConnection(
-                        LoadRun.this, o.url(), false, -1, o.publishers(), o.hubProtocol(), o.deflate());
-                conn.churner = true;
-                bootstrap(group, conn, o.url());
-                conn.ready.whenComplete((c, e) -> {
-                    if (e != null) {
-                        failed.incrementAndGet();
-                    } else {
-                        done.incrementAndGet();
-                        c.channel().close();
-                    }
-                });
-            }
-        }
-    }
-
-    private void bootstrap(EventLoopGroup group, BenchConnection conn, URI url) {
+    /** Connects {@code conn} to {@code url}; its {@code ready} future fails if the connect does. */
+    static void bootstrap(EventLoopGroup group, BenchConnection conn, URI url) {
         int port = url.getPort() > 0 ? url.getPort() : 80;
         Bootstrap b = new Bootstrap()
                 .group(group)

@@ -24,7 +24,7 @@ class LoadSmokeIT {
         Hub hub = Hub.create();
         try (HubServer server =
                 HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
-            LoadRun.Options options = new LoadRun.Options(
+            LoadOptions options = new LoadOptions(
                     URI.create("ws://127.0.0.1:" + server.port() + "/ws/smoke"),
                     20,
                     2,
@@ -69,7 +69,7 @@ class LoadSmokeIT {
                             b, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
                 URI subscribeUrl = URI.create("ws://127.0.0.1:" + nodeB.port() + "/ws/cross");
                 URI publishUrl = URI.create("ws://127.0.0.1:" + nodeA.port() + "/ws/cross");
-                LoadResult result = new LoadRun(new LoadRun.Options(
+                LoadResult result = new LoadRun(new LoadOptions(
                                 subscribeUrl,
                                 10,
                                 1,
@@ -104,7 +104,7 @@ class LoadSmokeIT {
         Hub hub = Hub.create();
         try (HubServer server =
                 HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
-            LoadRun.Options options = new LoadRun.Options(
+            LoadOptions options = new LoadOptions(
                     URI.create("ws://127.0.0.1:" + server.port() + "/ws/rate"),
                     10,
                     1,
@@ -135,7 +135,7 @@ class LoadSmokeIT {
         Hub hub = Hub.create();
         try (HubServer server =
                 HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
-            LoadRun.Options options = new LoadRun.Options(
+            LoadOptions options = new LoadOptions(
                     URI.create("ws://127.0.0.1:" + server.port() + "/hub"),
                     10,
                     1,
@@ -166,7 +166,7 @@ class LoadSmokeIT {
         try (HubServer server =
                 HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             URI url = URI.create("ws://127.0.0.1:" + server.port() + "/ws/churn");
-            LoadResult churn = new LoadRun(new LoadRun.Options(
+            LoadResult churn = new LoadRun(new LoadOptions(
                             url,
                             10,
                             1,
@@ -186,7 +186,7 @@ class LoadSmokeIT {
                     .execute();
             assertThat(churn.lost()).isZero();
             assertThat(churn.disconnects()).isZero();
-            LoadResult idle = new LoadRun(new LoadRun.Options(
+            LoadResult idle = new LoadRun(new LoadOptions(
                             url,
                             50,
                             0,
@@ -220,7 +220,7 @@ class LoadSmokeIT {
         try (HubServer server =
                 HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {
             URI url = URI.create("ws://127.0.0.1:" + server.port() + "/ws/deflate");
-            LoadResult plain = new LoadRun(new LoadRun.Options(
+            LoadResult plain = new LoadRun(new LoadOptions(
                             url,
                             5,
                             1,
@@ -238,7 +238,7 @@ class LoadSmokeIT {
                             0,
                             false))
                     .execute();
-            LoadResult deflated = new LoadRun(new LoadRun.Options(
+            LoadResult deflated = new LoadRun(new LoadOptions(
                             url,
                             5,
                             1,

@@ -1,5 +1,6 @@
 package io.reactivehub.core.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -46,7 +47,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -70,8 +70,7 @@ final class RedisConnections {
 
     private final ClientResources resources;
     private final boolean cluster;
-    private final @Nullable RedisClient client;
-    private final @Nullable RedisClusterClient clusterClient;
+    private final AbstractRedisClient client;
     private final StatefulConnection<String, byte[]> commandConnection;
     private final RedisScriptingAsyncCommands<String, byte[]> scripts;
     private final StatefulRedisPubSubConnection<String, byte[]> pubsub;
@@ -90,76 +89,101 @@ final class RedisConnections {
                         Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
                 .build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(commandTimeout);
+        Links links;
         try {
             this.cluster = detectCluster(uris.get(0));
-            if (cluster) {
-                RedisClusterClient c = RedisClusterClient.create(resources, uris);
-                c.setOptions(ClusterClientOptions.builder()
-                        .autoReconnect(true)
-                        .requestQueueSize(10_000)
-                        .timeoutOptions(timeouts)
-                        .build());
-                StatefulRedisClusterConnection<String, byte[]> commands = c.connect(CODEC);
-                StatefulRedisClusterPubSubConnection<String, byte[]> ps = c.connectPubSub(CODEC);
-                ps.setNodeMessagePropagation(true);
-                ps.addListener(new RedisClusterPubSubAdapter<>() {
-                    @Override
-                    public void smessage(RedisClusterNode node, String channel, byte[] message) {
-                        onMessage.accept(channel, message);
-                    }
-                });
-                // Sharded subscriptions live on per-master pub/sub connections, opened lazily: the
-                // first "connected" of each is its opening, any later one a reconnect to that master.
-                Set<Object> opened = ConcurrentHashMap.newKeySet();
-                c.addListener(new RedisConnectionStateListener() {
-                    @Override
-                    public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                        if (connection instanceof StatefulRedisPubSubConnection<?, ?>
-                                && connection != ps
-                                && !opened.add(connection)) {
-                            onReconnect.accept(key -> servedBy(key, address));
-                        }
-                    }
-                });
-                this.clusterClient = c;
-                this.client = null;
-                this.commandConnection = commands;
-                this.scripts = commands.async();
-                this.pubsub = ps;
-            } else {
-                RedisClient c = RedisClient.create(resources, uris.get(0));
-                c.setOptions(ClientOptions.builder()
-                        .autoReconnect(true)
-                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .timeoutOptions(timeouts)
-                        .build());
-                StatefulRedisConnection<String, byte[]> commands = c.connect(CODEC);
-                StatefulRedisPubSubConnection<String, byte[]> ps = c.connectPubSub(CODEC);
-                ps.addListener(new RedisPubSubAdapter<>() {
-                    @Override
-                    public void message(String channel, byte[] message) {
-                        onMessage.accept(channel, message);
-                    }
-                });
-                c.addListener(new RedisConnectionStateListener() {
-                    @Override
-                    public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                        if (connection == ps) {
-                            onReconnect.accept(key -> true);
-                        }
-                    }
-                });
-                this.client = c;
-                this.clusterClient = null;
-                this.commandConnection = commands;
-                this.scripts = commands.async();
-                this.pubsub = ps;
-            }
+            links = cluster
+                    ? cluster(resources, uris, timeouts, onMessage, onReconnect)
+                    : standalone(resources, uris.get(0), timeouts, onMessage, onReconnect);
         } catch (RuntimeException e) {
             resources.shutdown();
             throw e;
         }
+        this.client = links.client();
+        this.commandConnection = links.commands();
+        this.scripts = links.scripts();
+        this.pubsub = links.pubsub();
         this.publishCommand = (cluster ? "SPUBLISH" : "PUBLISH").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A client and its two connections. */
+    private record Links(
+            AbstractRedisClient client,
+            StatefulConnection<String, byte[]> commands,
+            RedisScriptingAsyncCommands<String, byte[]> scripts,
+            StatefulRedisPubSubConnection<String, byte[]> pubsub) {}
+
+    /** Standalone: REJECT_COMMANDS while disconnected, so commands fail at once. */
+    private static Links standalone(
+            ClientResources resources,
+            RedisURI uri,
+            TimeoutOptions timeouts,
+            BiConsumer<String, byte[]> onMessage,
+            Consumer<Predicate<String>> onReconnect) {
+        RedisClient c = RedisClient.create(resources, uri);
+        c.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(timeouts)
+                .build());
+        StatefulRedisConnection<String, byte[]> commands = c.connect(CODEC);
+        StatefulRedisPubSubConnection<String, byte[]> ps = c.connectPubSub(CODEC);
+        ps.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, byte[] message) {
+                onMessage.accept(channel, message);
+            }
+        });
+        c.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                if (connection == ps) {
+                    onReconnect.accept(key -> true);
+                }
+            }
+        });
+        return new Links(c, commands, commands.async(), ps);
+    }
+
+    /**
+     * Redis Cluster: per-node connections open lazily, and REJECT_COMMANDS would refuse the first
+     * command to each, so commands wait (bounded queue) for the command timeout instead.
+     */
+    private static Links cluster(
+            ClientResources resources,
+            List<RedisURI> uris,
+            TimeoutOptions timeouts,
+            BiConsumer<String, byte[]> onMessage,
+            Consumer<Predicate<String>> onReconnect) {
+        RedisClusterClient c = RedisClusterClient.create(resources, uris);
+        c.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .requestQueueSize(10_000)
+                .timeoutOptions(timeouts)
+                .build());
+        StatefulRedisClusterConnection<String, byte[]> commands = c.connect(CODEC);
+        StatefulRedisClusterPubSubConnection<String, byte[]> ps = c.connectPubSub(CODEC);
+        ps.setNodeMessagePropagation(true);
+        ps.addListener(new RedisClusterPubSubAdapter<>() {
+            @Override
+            public void smessage(RedisClusterNode node, String channel, byte[] message) {
+                onMessage.accept(channel, message);
+            }
+        });
+        // Sharded subscriptions live on per-master pub/sub connections, opened lazily: the first
+        // "connected" of each is its opening, any later one a reconnect to that master.
+        Set<Object> opened = ConcurrentHashMap.newKeySet();
+        c.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                if (connection instanceof StatefulRedisPubSubConnection<?, ?>
+                        && connection != ps
+                        && !opened.add(connection)) {
+                    onReconnect.accept(key -> servedBy(ps, key, address));
+                }
+            }
+        });
+        return new Links(c, commands, commands.async(), ps);
     }
 
     /**
@@ -234,14 +258,12 @@ final class RedisConnections {
     }
 
     /** Whether the cluster master at {@code address} owns the slot of a pub/sub channel. */
-    @SuppressWarnings("unchecked")
-    private boolean servedBy(String key, SocketAddress address) {
+    private static boolean servedBy(
+            StatefulRedisClusterPubSubConnection<String, byte[]> pubsub, String key, SocketAddress address) {
         if (!(address instanceof InetSocketAddress inet)) {
             return true;
         }
-        RedisClusterNode node = ((StatefulRedisClusterPubSubConnection<String, byte[]>) pubsub)
-                .getPartitions()
-                .getMasterBySlot(SlotHash.getSlot(key));
+        RedisClusterNode node = pubsub.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
         return node == null || node.getUri().getPort() == inet.getPort();
     }
 
@@ -306,12 +328,7 @@ final class RedisConnections {
         closed = true;
         pubsub.closeAsync();
         commandConnection.closeAsync();
-        if (client != null) {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
-        if (clusterClient != null) {
-            clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }
