@@ -11,7 +11,8 @@ public interface ChannelListener {
 
     /**
      * With {@link Hub#attach(ChannelName, ChannelListener, StreamPosition)}: how the subscription
-     * started, called once before the first message (and before any recovered one).
+     * started, called once before the first message (and before any recovered one) and before
+     * any {@link #onInterrupted()}; presence events are not held back and may come first.
      */
     default void onSubscribed(SubscribeResult result) {}
 

@@ -31,7 +31,8 @@ import reactor.core.publisher.BaseSubscriber;
  * One publish into a channel with N subscribers, through the server's own path: every
  * subscriber's listener takes its own view (WireBuffers.share) of the message's shared raw frame and offers
  * it to its own bounded queue, whose subscriber releases it (the socket write, stubbed out).
- * Run with {@code -prof gc}: allocation per operation divided by N is the cost per delivery.
+ * Run with {@code -prof gc}: allocation per operation divided by N is the cost per delivery. It
+ * measures hub-core's internals (the {@code DeliveryQueue} behind {@code Hub.subscribe}), not API.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

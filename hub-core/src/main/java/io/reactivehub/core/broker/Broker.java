@@ -25,7 +25,9 @@ import reactor.core.publisher.Mono;
  *
  * <p><b>Calls.</b> The hub calls {@link #subscribe} when a channel gets its first local subscriber
  * and {@link #unsubscribe} when its last one leaves, in that order per channel; a broker delivers
- * only channels it is subscribed to. No method blocks; every {@code Mono} is lazy.
+ * only channels it is subscribed to. No method blocks. {@link #subscribe} and {@link #unsubscribe}
+ * act when called (the Mono reports the confirmation); the other methods act when their Mono is
+ * subscribed.
  */
 public interface Broker extends Disposable {
 

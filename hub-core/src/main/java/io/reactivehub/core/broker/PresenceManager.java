@@ -10,7 +10,7 @@ import reactor.core.publisher.Mono;
  * Who is subscribed to which channel: the in-process {@link LocalPresenceManager}, or
  * {@code RedisPresenceManager} (every node's clients, each entry expiring unless its node keeps
  * refreshing it). Entries are keyed by {@link ClientInfo#client()}. No method blocks; every
- * {@code Mono} is lazy. Announcing joins and leaves is the {@link Broker}'s job.
+ * {@code Mono} is lazy: nothing happens until it is subscribed. Announcing joins and leaves is the {@link Broker}'s job.
  */
 public interface PresenceManager extends Disposable {
 

@@ -27,7 +27,12 @@ import org.jspecify.annotations.Nullable;
 final class RecoveryBuffer implements ChannelListener {
     private final ChannelListener target;
     private final @Nullable StreamPosition recover;
-    private @Nullable List<Message> held = new ArrayList<>();
+    /** Stands for an interruption among the held messages. */
+    private static final Object INTERRUPTED = new Object();
+
+    /** Held live messages, and {@link #INTERRUPTED} where an interruption came between them. */
+    private @Nullable List<Object> held = new ArrayList<>();
+
     private volatile boolean live;
     /** After a recovery: live messages up to this offset were in the history already. */
     private long delivered = -1;
@@ -53,8 +58,18 @@ final class RecoveryBuffer implements ChannelListener {
         target.onPresence(event);
     }
 
+    /**
+     * Held in line with the messages while the subscription starts (the listener hears of it after
+     * its subscribe result); afterwards passed straight through.
+     */
     @Override
     public void onInterrupted() {
+        if (live || !hold(INTERRUPTED)) {
+            interrupted();
+        }
+    }
+
+    private void interrupted() {
         // What follows may be a new epoch numbered from 1 again: nothing after this is a duplicate
         // of the history that was read. (Broker thread, in line with onMessage.)
         delivered = -1;
@@ -66,11 +81,11 @@ final class RecoveryBuffer implements ChannelListener {
         target.onClose();
     }
 
-    private synchronized boolean hold(Message message) {
+    private synchronized boolean hold(Object item) {
         if (held == null) {
             return false;
         }
-        held.add(message);
+        held.add(item);
         return true;
     }
 
@@ -79,7 +94,7 @@ final class RecoveryBuffer implements ChannelListener {
      * missed (if every missed message is there) and what was held. Called once.
      */
     synchronized void release(HistoryResult history) {
-        List<Message> pending = held;
+        List<Object> pending = held;
         if (pending == null) {
             throw new IllegalStateException("released twice");
         }
@@ -90,9 +105,11 @@ final class RecoveryBuffer implements ChannelListener {
             delivered = top.offset();
             replay.forEach(target::onMessage);
         }
-        for (Message m : pending) {
-            if (m.offset() > delivered) {
-                target.onMessage(m);
+        for (Object item : pending) {
+            if (item == INTERRUPTED) {
+                interrupted();
+            } else if (((Message) item).offset() > delivered) {
+                target.onMessage((Message) item);
             }
         }
         held = null;

@@ -50,17 +50,21 @@ public final class RedisPresenceManager implements PresenceManager {
 
     @Override
     public Mono<Void> add(ChannelName channel, ClientInfo client) {
-        local.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(client.client(), client);
-        return write(channel, client).then();
+        return Mono.defer(() -> {
+            local.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(client.client(), client);
+            return write(channel, client).then();
+        });
     }
 
     @Override
     public Mono<Boolean> remove(ChannelName channel, ClientInfo client) {
-        local.computeIfPresent(channel, (c, clients) -> {
-            clients.remove(client.client());
-            return clients.isEmpty() ? null : clients;
+        return Mono.defer(() -> {
+            local.computeIfPresent(channel, (c, clients) -> {
+                clients.remove(client.client());
+                return clients.isEmpty() ? null : clients;
+            });
+            return delete(channel, client).map(removed -> removed == 1);
         });
-        return delete(channel, client).map(removed -> removed == 1);
     }
 
     @Override

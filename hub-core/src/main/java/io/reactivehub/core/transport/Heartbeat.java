@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * how long the peer has sent nothing (no frame at all, pongs included): past {@code interval} it
  * sends a ping, past {@code timeout} it gives up and calls {@code onTimeout}. A peer that vanished
  * without a FIN is therefore detected within {@code timeout + interval}. Sits after the WebSocket
- * decoder, so every decoded frame counts as a sign of life.
+ * decoder, so every frame that reaches it counts as a sign of life (on the server it follows the
+ * aggregator: a fragmented message counts once, when complete).
  */
 public final class Heartbeat extends ChannelInboundHandlerAdapter {
     private final long intervalNanos;

@@ -293,13 +293,35 @@ class RecoveryBufferTest {
         }
 
         @Test
-        void interruptionsPassStraightThroughWhileHolding() {
-            offer(buffer, 3);
+        void anInterruptionWhileHoldingComesAfterTheSubscribeResultInLineWithTheMessages() {
+            List<String> seen = new ArrayList<>();
+            RecoveryBuffer ordered = new RecoveryBuffer(
+                    new ChannelListener() {
+                        @Override
+                        public void onMessage(Message message) {
+                            seen.add("m" + message.offset());
+                        }
 
-            buffer.onInterrupted();
+                        @Override
+                        public void onSubscribed(SubscribeResult result) {
+                            seen.add("subscribed");
+                        }
 
-            assertThat(target.interruptions).hasValue(1);
-            assertThat(target.messages).isEmpty();
+                        @Override
+                        public void onInterrupted() {
+                            seen.add("interrupted");
+                        }
+                    },
+                    new StreamPosition(2, EPOCH));
+            offer(ordered, 3);
+            ordered.onInterrupted();
+            offer(ordered, 1, 2);
+            assertThat(seen).isEmpty();
+
+            ordered.release(history(3, 3));
+
+            // Offsets 1 and 2 come after the interruption: a new numbering, delivered in full.
+            assertThat(seen).containsExactly("subscribed", "m3", "interrupted", "m1", "m2");
         }
 
         @Test

@@ -4,8 +4,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.reactivehub.core.Codec;
 
 /**
- * What a protocol does with a {@link Session}: one stateless instance serves every connection of
- * its protocol. Called on the connection's event loop, one call at a time per session.
+ * What a protocol does with a {@link Session}. Implementations keep no per-connection state (the
+ * session holds it): the hub protocol has one instance for the whole server, the raw protocol one
+ * per upgrade, naming its channel. Called on the connection's event loop, one call at a time per
+ * session.
  */
 public interface ProtocolHandler {
 
