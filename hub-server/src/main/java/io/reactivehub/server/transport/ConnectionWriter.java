@@ -117,7 +117,8 @@ public final class ConnectionWriter implements Runnable {
 
     /**
      * Runs {@code action} on the event loop once everything queued now has been written (at once if
-     * nothing waits). Call on the event loop, after the producers have been detached.
+     * nothing waits), or once nothing more can be written (closed, overflowed, channel gone). Call
+     * on the event loop, after the producers have been detached.
      */
     public void whenDrained(Runnable action) {
         whenDrained = action;
@@ -128,31 +129,12 @@ public final class ConnectionWriter implements Runnable {
     @Override
     public void run() {
         scheduled = 0;
-        if (closed || !channel.isActive()) {
-            clear();
-            return;
-        }
-        if (overflowed) {
-            clear();
-            if (!overflowReported) {
-                overflowReported = true;
-                onOverflow.run();
-            }
+        if (closed || overflowed || !channel.isActive()) {
+            discard();
             return;
         }
         if (limits.policy() == SlowConsumerPolicy.DROP_OLDEST) {
-            long dropped = 0;
-            while (count > limits.maxMessages() || bytes > limits.maxBytes()) {
-                ByteBuf oldest = take();
-                if (oldest == null) {
-                    break;
-                }
-                oldest.release();
-                dropped++;
-            }
-            if (dropped != 0) {
-                onDropped.accept(dropped);
-            }
+            dropOldest();
         }
         boolean wrote = false;
         while (channel.isWritable()) {
@@ -167,8 +149,47 @@ public final class ConnectionWriter implements Runnable {
             needsFlush = false;
             out.flush();
         }
+        if (count == 0) {
+            drained();
+        }
+    }
+
+    /**
+     * Nothing more will be written (closed, overflowed, or the channel is gone): releases what
+     * waits, flushes what was written directly, reports an overflow once, and counts as drained.
+     */
+    private void discard() {
+        clear();
+        if (needsFlush && channel.isActive()) {
+            needsFlush = false;
+            out.flush();
+        }
+        if (overflowed && !overflowReported) {
+            overflowReported = true;
+            onOverflow.run();
+        }
+        drained();
+    }
+
+    private void dropOldest() {
+        long dropped = 0;
+        while (count > limits.maxMessages() || bytes > limits.maxBytes()) {
+            ByteBuf oldest = take();
+            if (oldest == null) {
+                break;
+            }
+            oldest.release();
+            dropped++;
+        }
+        if (dropped != 0) {
+            onDropped.accept(dropped);
+        }
+    }
+
+    /** Runs the {@link #whenDrained} action, once. */
+    private void drained() {
         Runnable action = whenDrained;
-        if (action != null && count == 0) {
+        if (action != null) {
             whenDrained = null;
             action.run();
         }

@@ -51,8 +51,8 @@ class ConnectionWriterTest {
     private final EmbeddedChannel channel = new EmbeddedChannel(wire, encoder);
 
     private ConnectionWriter writer(QueueLimits limits) {
-        return new ConnectionWriter(channel, channel.pipeline().context(encoder), limits,
-                overflows::incrementAndGet, dropped::add);
+        return new ConnectionWriter(
+                channel, channel.pipeline().context(encoder), limits, overflows::incrementAndGet, dropped::add);
     }
 
     private static ByteBuf frame(String text) {
@@ -143,7 +143,9 @@ class ConnectionWriterTest {
 
             writer.offer(frame("second"));
 
-            assertThat(wire.written).as("nothing may overtake the waiting frame").isEmpty();
+            assertThat(wire.written)
+                    .as("nothing may overtake the waiting frame")
+                    .isEmpty();
             channel.runPendingTasks();
             assertThat(onTheWire()).containsExactly("first", "second");
         }
@@ -160,13 +162,15 @@ class ConnectionWriterTest {
             channel.runPendingTasks();
 
             assertThat(onTheWire()).containsExactly("queued", "queued too", "direct");
-            assertThat(encoder.writes).as("writes seen by the handler the context belongs to").isZero();
+            assertThat(encoder.writes)
+                    .as("writes seen by the handler the context belongs to")
+                    .isZero();
         }
 
         @Test
         void theChannelItselfCanBeTheEntryPoint() {
-            ConnectionWriter writer = new ConnectionWriter(channel, channel, ROOMY,
-                    overflows::incrementAndGet, dropped::add);
+            ConnectionWriter writer =
+                    new ConnectionWriter(channel, channel, ROOMY, overflows::incrementAndGet, dropped::add);
             unwritable();
             writer.offer(frame("a"));
             writable();
@@ -176,7 +180,9 @@ class ConnectionWriterTest {
             channel.runPendingTasks();
 
             assertThat(onTheWire()).containsExactly("a", "b", "c");
-            assertThat(encoder.writes).as("frames entering at the tail pass every handler").isEqualTo(3);
+            assertThat(encoder.writes)
+                    .as("frames entering at the tail pass every handler")
+                    .isEqualTo(3);
         }
     }
 
@@ -310,7 +316,9 @@ class ConnectionWriterTest {
             ConnectionWriter writer = writer(new QueueLimits(3, 1_000, SlowConsumerPolicy.DISCONNECT));
             unwritable();
             List<ByteBuf> frames = offerAll(writer, List.of("a", "b", "c", "d"));
-            assertThat(overflows).as("reported on the drain, not by the producer").hasValue(0);
+            assertThat(overflows)
+                    .as("reported on the drain, not by the producer")
+                    .hasValue(0);
 
             channel.runPendingTasks();
 
@@ -379,7 +387,9 @@ class ConnectionWriterTest {
             ConnectionWriter writer = writer(new QueueLimits(3, 1_000, SlowConsumerPolicy.DROP_OLDEST));
             unwritable();
             List<ByteBuf> frames = offerAll(writer, List.of("a", "b", "c", "d", "e"));
-            assertThat(frames).as("nothing is dropped by the producers").allSatisfy(f -> assertThat(f.refCnt()).isEqualTo(1));
+            assertThat(frames)
+                    .as("nothing is dropped by the producers")
+                    .allSatisfy(f -> assertThat(f.refCnt()).isEqualTo(1));
             writable();
 
             channel.runPendingTasks();
@@ -415,8 +425,10 @@ class ConnectionWriterTest {
             channel.runPendingTasks();
 
             assertThat(dropped).containsExactly(2L);
-            assertThat(frames.subList(0, 2)).allSatisfy(f -> assertThat(f.refCnt()).isZero());
-            assertThat(frames.subList(2, 4)).allSatisfy(f -> assertThat(f.refCnt()).isEqualTo(1));
+            assertThat(frames.subList(0, 2))
+                    .allSatisfy(f -> assertThat(f.refCnt()).isZero());
+            assertThat(frames.subList(2, 4))
+                    .allSatisfy(f -> assertThat(f.refCnt()).isEqualTo(1));
             assertThat(wire.written).isEmpty();
 
             writable();
@@ -543,6 +555,41 @@ class ConnectionWriterTest {
         }
 
         @Test
+        void anOverflowWhileWaitingStillRunsTheActionAfterReportingIt() {
+            ConnectionWriter writer = writer(new QueueLimits(2, 1_000, SlowConsumerPolicy.DISCONNECT));
+            unwritable();
+            List<ByteBuf> frames = offerAll(writer, List.of("a", "b"));
+            List<String> events = new ArrayList<>();
+            writer.whenDrained(() -> events.add("drained after " + overflows.get() + " overflow"));
+            assertThat(events).isEmpty();
+
+            offerAll(writer, List.of("c"));
+            channel.runPendingTasks();
+
+            // A shutdown waiting to send its close frame is not left to the grace timer.
+            assertThat(events).containsExactly("drained after 1 overflow");
+            assertThat(frames).allSatisfy(f -> assertThat(f.refCnt()).isZero());
+        }
+
+        @Test
+        void closingWhileWaitingRunsTheActionAndFlushesWhatWasWrittenDirectly() {
+            ConnectionWriter writer = writer(ROOMY);
+            offerAll(writer, List.of("a")); // written directly, flush still due
+            unwritable();
+            offerAll(writer, List.of("b"));
+            AtomicInteger runs = new AtomicInteger();
+            writer.whenDrained(runs::incrementAndGet);
+            assertThat(runs).hasValue(0);
+
+            writer.close();
+            channel.runPendingTasks();
+
+            assertThat(runs).hasValue(1);
+            assertThat(onTheWire()).containsExactly("a");
+            assertThat(wire.flushes).isEqualTo(1);
+        }
+
+        @Test
         void theActionWaitsForTheRestOfADrainCutShortByWritability() {
             ConnectionWriter writer = writer(ROOMY);
             unwritable();
@@ -594,7 +641,9 @@ class ConnectionWriterTest {
             producer.start();
             producer.join();
 
-            assertThat(onTheWire()).as("nothing is flushed before the loop runs").isEmpty();
+            assertThat(onTheWire())
+                    .as("nothing is flushed before the loop runs")
+                    .isEmpty();
             channel.runPendingTasks();
             assertThat(onTheWire()).containsExactlyElementsOf(texts);
             assertThat(wire.flushes).isEqualTo(1);

@@ -134,7 +134,8 @@ class FrameGuardsTest {
             assertClosedWith(CloseCodes.PROTOCOL_ERROR);
             assertThat(rest.refCnt()).isZero();
             assertThat(first.refCnt()).as("the partial message is discarded").isZero();
-            assertThatThrownBy(channel::checkException).as("the aggregator reports the cut-off message")
+            assertThatThrownBy(channel::checkException)
+                    .as("the aggregator reports the cut-off message")
                     .isInstanceOf(PrematureChannelClosureException.class);
         }
 
@@ -174,8 +175,9 @@ class FrameGuardsTest {
     class InflationFailures {
         @Test
         void anInflatedMessageOverTheLimitClosesWithMessageTooBigAndCountsIt() {
-            channel.pipeline().fireExceptionCaught(
-                    new DecompressionException("Decompression buffer has reached maximum size: " + MAX));
+            channel.pipeline()
+                    .fireExceptionCaught(
+                            new DecompressionException("Decompression buffer has reached maximum size: " + MAX));
 
             assertClosedWith(CloseCodes.MESSAGE_TOO_BIG);
             assertThat(oversized).hasValue(1);
@@ -310,13 +312,13 @@ class FrameGuardsTest {
             ContinuationWebSocketFrame bad = new ContinuationWebSocketFrame(true, 0, bytes((byte) 0x28, (byte) 0xA1));
             channel.writeInbound(first);
 
-            assertThatThrownBy(() -> channel.writeInbound(bad))
-                    .isInstanceOf(CorruptedWebSocketFrameException.class);
+            assertThatThrownBy(() -> channel.writeInbound(bad)).isInstanceOf(CorruptedWebSocketFrameException.class);
 
             assertClosedWith(CloseCodes.INVALID_PAYLOAD);
             assertThat(bad.refCnt()).isZero();
             assertThat(first.refCnt()).as("the partial message is discarded").isZero();
-            assertThatThrownBy(channel::checkException).as("the aggregator reports the cut-off message")
+            assertThatThrownBy(channel::checkException)
+                    .as("the aggregator reports the cut-off message")
                     .isInstanceOf(PrematureChannelClosureException.class);
             assertThat(oversized).hasValue(0);
         }
@@ -330,9 +332,11 @@ class FrameGuardsTest {
             try {
                 FrameGuards.install(Connection.from(own), MAX, oversized::incrementAndGet);
 
-                assertThat(own.pipeline().names()).containsSubsequence(
-                        PipelineNames.RESERVED_BITS_GUARD, PipelineNames.UTF8_GUARD, PipelineNames.AGGREGATOR);
-                assertThat(own.pipeline().get(PipelineNames.RESERVED_BITS_GUARD)).isInstanceOf(ReservedBitsGuard.class);
+                assertThat(own.pipeline().names())
+                        .containsSubsequence(
+                                PipelineNames.RESERVED_BITS_GUARD, PipelineNames.UTF8_GUARD, PipelineNames.AGGREGATOR);
+                assertThat(own.pipeline().get(PipelineNames.RESERVED_BITS_GUARD))
+                        .isInstanceOf(ReservedBitsGuard.class);
                 assertThat(own.pipeline().get(PipelineNames.UTF8_GUARD)).isInstanceOf(Utf8FrameValidator.class);
                 assertThat(own.pipeline().get(PipelineNames.AGGREGATOR)).isInstanceOf(BoundedAggregator.class);
             } finally {
