@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * Who a connection is and what it may do, from its verified token. Channel patterns are exact
- * names or a prefix ending in {@code *} ({@code chat.*} matches {@code chat.room}; {@code *} matches
+ * names or a prefix ending in {@code *} ({@code chat:*} matches {@code chat:room}; {@code *} matches
  * every channel). Immutable.
  *
  * @param subject   the token's {@code sub}

@@ -3,6 +3,7 @@ package io.reactivehub.server.cli;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.reactivehub.core.client.HubClient;
+import io.reactivehub.server.config.ServerConfig;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -50,7 +51,7 @@ final class ClientCommand implements Callable<Integer> {
     @Option(
             names = "--ping-interval",
             paramLabel = "DURATION",
-            defaultValue = "25s",
+            defaultValue = ServerConfig.DEFAULT_PING_INTERVAL,
             converter = ServeCommand.DurationConverter.class,
             description = "Ping the server after this much silence. Default: ${DEFAULT-VALUE}")
     Duration pingInterval;
@@ -58,7 +59,7 @@ final class ClientCommand implements Callable<Integer> {
     @Option(
             names = "--idle-timeout",
             paramLabel = "DURATION",
-            defaultValue = "60s",
+            defaultValue = ServerConfig.DEFAULT_IDLE_TIMEOUT,
             converter = ServeCommand.DurationConverter.class,
             description = "Give up on a server silent this long (not even a pong). Default: ${DEFAULT-VALUE}")
     Duration idleTimeout;

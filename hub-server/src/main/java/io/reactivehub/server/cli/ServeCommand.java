@@ -209,7 +209,9 @@ final class ServeCommand implements Callable<Integer> {
             names = "--api-key",
             paramLabel = "KEY",
             defaultValue = "${env:HUB_API_KEY}",
-            description = "Turn on POST /api/publish for backends sending 'Authorization: apikey KEY' (HUB_API_KEY)")
+            description =
+                    "Turn on the server API (POST /api/publish, GET /api/channels/{channel}/presence and /history) "
+                            + "for backends sending 'Authorization: apikey KEY' (HUB_API_KEY)")
     String apiKey;
 
     @Option(

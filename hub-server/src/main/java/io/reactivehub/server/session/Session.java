@@ -7,6 +7,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.ClientInfo;
 import io.reactivehub.core.Codec;
+import io.reactivehub.core.Durations;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.server.HubMetrics;
@@ -209,7 +210,7 @@ public final class Session {
                 "session {} ({}): silent for {}, closing with {}",
                 id,
                 describe(),
-                config().idleTimeout(),
+                Durations.format(config().idleTimeout()),
                 DisconnectReason.IDLE_TIMEOUT.code());
         metrics().idleTimeout();
         // The peer is likely gone: send the close frame and cut the connection without waiting.
@@ -319,7 +320,10 @@ public final class Session {
         loop.schedule(
                 () -> {
                     if (!c.isDisposed()) {
-                        log.debug("session {}: close not completed within {}, cutting the connection", id, cutAfter);
+                        log.debug(
+                                "session {}: close not completed within {}, cutting the connection",
+                                id,
+                                Durations.format(cutAfter));
                         c.dispose();
                     }
                 },
