@@ -9,8 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** Fan-out load against any raw broadcast WebSocket URL. */
 @Command(
@@ -163,9 +165,7 @@ final class LoadCommand implements Callable<Integer> {
         boolean hub = switch (protocol) {
             case "raw" -> false;
             case "hub" -> true;
-            default ->
-                throw new picocli.CommandLine.ParameterException(
-                        new picocli.CommandLine(this), "--protocol must be raw or hub");
+            default -> throw new ParameterException(new CommandLine(this), "--protocol must be raw or hub");
         };
         int minimum = hub ? Payload.TEXT_HEADER : Payload.HEADER;
         if (payload < minimum) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A seconds-long run of the generator against a real hub: it connects, measures and loses nothing. */
 class LoadSmokeIT {
@@ -161,7 +162,7 @@ class LoadSmokeIT {
     }
 
     @Test
-    void churnAndIdleRunsReportWhatTheyMeasure(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void churnAndIdleRunsReportWhatTheyMeasure(@TempDir Path dir) throws Exception {
         Hub hub = Hub.create();
         try (HubServer server =
                 HubServer.start(hub, ServerConfig.DEFAULT.withHost("127.0.0.1").withPort(0))) {

@@ -9,6 +9,10 @@ public enum PayloadType {
     TEXT,
     /** Opaque bytes: a binary frame on the raw protocol, base64 in the hub protocol. */
     BINARY,
-    /** A UTF-8 JSON value: a text frame on the raw protocol, embedded as is in the hub protocol. */
+    /**
+     * A UTF-8 JSON value: a text frame on the raw protocol, embedded as is in the hub protocol's
+     * pushes and history replies, so it must be valid JSON (the hub protocol and the server API
+     * only publish what Jackson wrote).
+     */
     JSON
 }

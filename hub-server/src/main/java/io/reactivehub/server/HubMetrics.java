@@ -35,7 +35,9 @@ public final class HubMetrics {
 
     /** @param connections the number of open WebSocket connections now */
     public HubMetrics(Hub hub, IntSupplier connections) {
+        // Gauges hold their object weakly: the supplier is held strongly, or a GC would turn it into NaN.
         Gauge.builder("hub_connections_active", connections, IntSupplier::getAsInt)
+                .strongReference(true)
                 .description("Open WebSocket connections")
                 .register(registry);
         Gauge.builder("hub_channels", hub, Hub::channelCount)
@@ -115,10 +117,6 @@ public final class HubMetrics {
 
     public void unsubscribed() {
         subscriptions.decrementAndGet();
-    }
-
-    public void brokerUnavailable() {
-        brokerUnavailable.increment();
     }
 
     public void resubscribeRequested() {

@@ -206,7 +206,7 @@ public final class RedisBroker implements Broker {
     private void onPubSub(String key, byte[] body) {
         Subscription subscription = subscriptions.get(key);
         BrokerListener l = listener;
-        if (subscription == null || l == null) {
+        if (subscription == null || l == null || body.length == 0) {
             return;
         }
         RedisWire.Body decoded;

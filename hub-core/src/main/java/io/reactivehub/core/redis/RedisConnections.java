@@ -47,6 +47,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -104,6 +105,10 @@ final class RedisConnections {
         this.scripts = links.scripts();
         this.pubsub = links.pubsub();
         this.publishCommand = (cluster ? "SPUBLISH" : "PUBLISH").getBytes(StandardCharsets.US_ASCII);
+        log.info(
+                "sharing channels, history and presence through Redis {}at {}",
+                cluster ? "Cluster " : "",
+                uris.stream().map(u -> u.getHost() + ":" + u.getPort()).collect(Collectors.joining(",")));
     }
 
     /** A client and its two connections. */

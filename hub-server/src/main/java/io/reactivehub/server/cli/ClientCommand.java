@@ -1,5 +1,7 @@
 package io.reactivehub.server.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.reactivehub.core.client.HubClient;
@@ -41,7 +43,7 @@ final class ClientCommand implements Callable<Integer> {
     @Option(
             names = "--max-message-size",
             paramLabel = "BYTES",
-            defaultValue = "16777216",
+            defaultValue = "" + HubClient.DEFAULT_MAX_MESSAGE_SIZE,
             description = "Largest message accepted from the server. Default: ${DEFAULT-VALUE}")
     int maxMessageSize;
 
@@ -69,7 +71,7 @@ final class ClientCommand implements Callable<Integer> {
         // The client reports failures itself, in one line; Reactor Netty's own warnings (with stack
         // traces) about the same failure would only bury it.
         for (String noisy : new String[] {"reactor", "io.netty"}) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(noisy)).setLevel(ch.qos.logback.classic.Level.OFF);
+            ((Logger) LoggerFactory.getLogger(noisy)).setLevel(Level.OFF);
         }
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         HubClient.Options options;

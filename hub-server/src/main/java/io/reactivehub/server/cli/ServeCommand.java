@@ -76,7 +76,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--slow-consumer",
             paramLabel = "POLICY",
-            defaultValue = "${env:HUB_SLOW_CONSUMER:-disconnect}",
+            defaultValue = "${env:HUB_SLOW_CONSUMER:-" + ServerConfig.DEFAULT_SLOW_CONSUMER + "}",
             converter = PolicyConverter.class,
             description = "What a full queue does: disconnect (close 4001) or drop-oldest "
                     + "(HUB_SLOW_CONSUMER). Default: ${DEFAULT-VALUE}")
@@ -275,11 +275,12 @@ final class ServeCommand implements Callable<Integer> {
         try {
             hub = Hub.create(config.hubOptions());
         } catch (RuntimeException e) {
-            System.err.println("error: cannot connect to Redis at " + config.redis() + ": " + e.getMessage());
+            // Only the broker can fail here: connecting to Redis.
+            System.err.println((config.redis() != null
+                            ? "error: cannot connect to Redis at " + config.redis() + ": "
+                            : "error: cannot create the hub: ")
+                    + e.getMessage());
             return 1;
-        }
-        if (config.redis() != null) {
-            LOG.info("sharing channels, history and presence through Redis at {}", config.redis());
         }
         if (!config.channelRules().rules().isEmpty()) {
             LOG.info("channel options: {}", config.channelRules());
@@ -288,7 +289,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** Every option into one validated configuration. */
-    private ServerConfig config() {
+    ServerConfig config() {
         List<String> origins = allowedOrigins == null
                 ? List.of()
                 : allowedOrigins.stream()

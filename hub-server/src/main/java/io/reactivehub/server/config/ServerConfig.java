@@ -67,6 +67,9 @@ public record ServerConfig(
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
+    /** The command line's name of {@link QueueLimits#DEFAULT}'s slow-consumer policy. */
+    public static final String DEFAULT_SLOW_CONSUMER = "disconnect";
+
     public static final String DEFAULT_CLOSE_TIMEOUT = "5s";
     public static final String DEFAULT_PING_INTERVAL = "25s";
     public static final String DEFAULT_IDLE_TIMEOUT = "60s";

@@ -36,6 +36,9 @@ public sealed interface Command {
     /** {@code {"op":"ping"}} */
     record Ping(JsonNode id) implements Command {}
 
-    /** {@code {"op":"refresh","token":"<jwt>"}} */
-    record Refresh(JsonNode id, String token) implements Command {}
+    /**
+     * {@code {"op":"refresh","token":"<jwt>"}}; {@code token} is the field as sent, checked by the
+     * protocol once it knows authentication is on.
+     */
+    record Refresh(JsonNode id, JsonNode token) implements Command {}
 }

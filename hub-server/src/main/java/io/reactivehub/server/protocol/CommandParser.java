@@ -41,8 +41,6 @@ public final class CommandParser {
         }
         try {
             return parse(id, command);
-        } catch (CommandException e) {
-            throw e;
         } catch (HubException e) {
             throw new CommandException(id, e.errorCode(), e.getMessage());
         }
@@ -64,7 +62,7 @@ public final class CommandParser {
             case "history" -> history(id, command);
             case "presence" -> new Command.Presence(id, channel(command));
             case "ping" -> new Command.Ping(id);
-            case "refresh" -> new Command.Refresh(id, stringField(command, "token"));
+            case "refresh" -> new Command.Refresh(id, command.path("token"));
             default -> throw new HubException(ErrorCode.UNKNOWN_OP, "unknown op '" + op.asText() + "'");
         };
     }
@@ -86,7 +84,7 @@ public final class CommandParser {
         return new Command.History(id, channel, limit, sinceOffset);
     }
 
-    static ChannelName channel(JsonNode command) {
+    private static ChannelName channel(JsonNode command) {
         JsonNode channel = command.get("channel");
         if (channel == null) {
             throw new HubException(ErrorCode.MISSING_FIELD, "missing field 'channel'");
@@ -118,9 +116,13 @@ public final class CommandParser {
         return new StreamPosition(offset.asLong(), epoch.asText());
     }
 
-    private static String stringField(JsonNode command, String name) {
-        JsonNode value = command.get(name);
-        if (value == null) {
+    /**
+     * A string field's value, given the field's node ({@code MissingNode} when absent).
+     *
+     * @throws HubException 103 when absent, 104 when not a string
+     */
+    static String text(JsonNode value, String name) {
+        if (value.isMissingNode()) {
             throw new HubException(ErrorCode.MISSING_FIELD, "missing field '" + name + "'");
         }
         if (!value.isTextual()) {

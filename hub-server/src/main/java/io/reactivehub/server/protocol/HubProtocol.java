@@ -161,7 +161,7 @@ public final class HubProtocol implements ProtocolHandler {
         }
         Principal next;
         try {
-            next = tokens.verify(c.token());
+            next = tokens.verify(CommandParser.text(c.token(), "token"));
         } catch (TokenVerifier.InvalidTokenException e) {
             session.metrics().authFailure();
             throw new HubException(ErrorCode.INVALID_TOKEN, e.getMessage());
@@ -227,6 +227,7 @@ public final class HubProtocol implements ProtocolHandler {
         @Override
         public void onInterrupted() {
             ChannelName channel = command.channel();
+            stop();
             if (session.subscriptions().unsubscribe(channel)) {
                 session.metrics().resubscribeRequested();
                 log.info(

@@ -14,6 +14,8 @@ import io.reactivehub.server.transport.ConnectionWriter;
 public class Deliveries implements ChannelListener {
     private final ConnectionWriter writer;
     private final Codec codec;
+    /** Set and read on the broker's thread of the channel (one at a time per channel): no fence needed. */
+    private boolean stopped;
 
     /** @param session an open session */
     public Deliveries(Session session) {
@@ -23,6 +25,17 @@ public class Deliveries implements ChannelListener {
 
     @Override
     public final void onMessage(Message message) {
-        writer.offer(WireBuffers.share(message.encoded(codec)));
+        if (!stopped) {
+            writer.offer(WireBuffers.share(message.encoded(codec)));
+        }
+    }
+
+    /**
+     * No message after this one reaches the connection, even those already on their way (held
+     * during a recovery, or emitted before the subscription is detached). Call from a callback of
+     * this listener.
+     */
+    protected final void stop() {
+        stopped = true;
     }
 }

@@ -198,7 +198,7 @@ public final class Session {
     private void open(Connection c) {
         connection = c;
         codec = protocol.codec(SharedDeflateHandshaker.isNegotiated(c.channel()));
-        writer = HubPipeline.install(c, config(), config().queueLimits(), metrics(), this::slowConsumer, this::idle);
+        writer = HubPipeline.install(c, config(), metrics(), this::slowConsumer, this::idle);
         c.onDispose(this::connectionClosed);
         scheduleExpiry(c);
         log.debug("session {}: open from {} ({})", id, c.channel().remoteAddress(), describe());

@@ -47,11 +47,11 @@ public final class Subscriptions {
      * for): the listener is registered when this returns.
      */
     public void subscribeNow(ChannelName channel, ChannelListener listener) {
-        track(channel, Mono.fromSupplier(() -> hub.attach(channel, listener)))
-                .subscribe(
-                        null,
-                        e -> log.debug(
-                                "session {}: subscription to {} failed: {}", session.id(), channel, e.toString()));
+        track(channel, Mono.fromSupplier(() -> hub.attach(channel, listener))).subscribe(null, e -> {
+            // Only a closing hub refuses a listener: the connection has nothing left to wait for.
+            log.debug("session {}: subscription to {} failed: {}", session.id(), channel, e.toString());
+            session.close(DisconnectReason.SHUTDOWN);
+        });
     }
 
     private Mono<Void> track(ChannelName channel, Mono<Disposable> attach) {

@@ -164,7 +164,7 @@ public final class ConnectionWriter implements Runnable {
             needsFlush = false;
             out.flush();
         }
-        if (overflowed && !overflowReported) {
+        if (overflowed && !overflowReported && !closed && channel.isActive()) {
             overflowReported = true;
             onOverflow.run();
         }

@@ -2,7 +2,6 @@ package io.reactivehub.server.transport;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.transport.Heartbeat;
 import io.reactivehub.server.HubMetrics;
 import io.reactivehub.server.config.ServerConfig;
@@ -25,7 +24,6 @@ public final class HubPipeline {
     public static ConnectionWriter install(
             Connection connection,
             ServerConfig config,
-            QueueLimits queueLimits,
             HubMetrics metrics,
             Runnable onSlowConsumer,
             Consumer<ChannelHandlerContext> onIdle) {
@@ -35,7 +33,7 @@ public final class HubPipeline {
         ConnectionWriter writer = new ConnectionWriter(
                 connection.channel(),
                 encoder != null ? encoder : connection.channel(),
-                queueLimits,
+                config.queueLimits(),
                 onSlowConsumer,
                 metrics::dropped);
         FrameGuards.install(connection, config.maxMessageSize(), metrics::oversized);

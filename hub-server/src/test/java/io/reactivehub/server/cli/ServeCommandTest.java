@@ -1,0 +1,47 @@
+package io.reactivehub.server.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactivehub.core.SlowConsumerPolicy;
+import io.reactivehub.server.config.ServerConfig;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line reads into ServerConfig, whose defaults are the only ones. */
+class ServeCommandTest {
+
+    private static ServerConfig parse(String... args) {
+        ServeCommand command = new ServeCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.config();
+    }
+
+    @Test
+    void withoutOptionsTheConfigurationIsServerConfigDefault() {
+        // Each option falls back to a HUB_* variable: none of those may be set for this comparison.
+        assertThat(System.getenv().keySet())
+                .filteredOn(name -> name.startsWith("HUB_"))
+                .isSubsetOf("HUB_REQUIRE_REDIS7", "HUB_LOG_LEVEL");
+        assertThat(parse()).usingRecursiveComparison().isEqualTo(ServerConfig.DEFAULT);
+    }
+
+    @Test
+    void optionsOverrideTheDefaults() {
+        ServerConfig config = parse(
+                "--port", "0",
+                "--slow-consumer", "drop-oldest",
+                "--ping-interval", "5s",
+                "--idle-timeout", "1m",
+                "--channel-options", "chat:*=history:10,presence",
+                "--redis", "redis://127.0.0.1:6390",
+                "--api-key", " ");
+        assertThat(config.port()).isZero();
+        assertThat(config.queueLimits().policy()).isEqualTo(SlowConsumerPolicy.DROP_OLDEST);
+        assertThat(config.pingInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.idleTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(config.channelRules()).hasToString("chat:*=history:10,ttl:5m,presence");
+        assertThat(config.redis()).isEqualTo("redis://127.0.0.1:6390");
+        assertThat(config.apiKey()).as("a blank key leaves the API off").isNull();
+    }
+}
