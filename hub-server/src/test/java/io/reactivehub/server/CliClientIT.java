@@ -3,7 +3,10 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.MACSigner;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ServerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +17,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -106,7 +110,7 @@ class CliClientIT {
         assertThat(bob.nextLine()).isEqualTo("hi alice");
         alice.process.getOutputStream().close();
         assertThat(alice.exitCode()).isZero();
-        assertThat(alice.err).isEmpty();
+        assertThat(alice.err).singleElement().asString().startsWith("connected to " + url("/ws/chat"));
         await().atMost(WAIT).until(() -> fixture.hub.subscriberCount(ChannelName.of("chat")) == 1);
     }
 
@@ -132,9 +136,65 @@ class CliClientIT {
         await().atMost(WAIT).until(() -> fixture.hub.channelCount() == 1);
         cli.type("this line is longer than eight bytes");
         assertThat(cli.exitCode()).isEqualTo(1);
+        assertThat(cli.err).hasSize(2);
         assertThat(cli.err)
-                .containsExactly(
-                        "error: server closed the connection: 1009 " + "Max frame length of 8 has been exceeded.");
+                .last()
+                .isEqualTo("error: server closed the connection: 1009 " + "Max frame length of 8 has been exceeded.");
+    }
+
+    @Test
+    void pipedInputGetsItsEchoBeforeTheClientCloses() throws Exception {
+        Cli cli = new Cli("client", url("/ws/pipe"));
+        cli.type("hi");
+        cli.process.getOutputStream().close(); // end of input right after the line, as `echo hi | client`
+
+        assertThat(cli.nextLine()).isEqualTo("hi");
+        assertThat(cli.exitCode()).isZero();
+    }
+
+    @Test
+    void aServerThatDiesWithoutAWordIsAnErrorWithExitCode1() throws Exception {
+        try (ServerProcess server = ServerProcess.start()) {
+            Cli cli = new Cli("client", "ws://127.0.0.1:" + server.port + "/ws/doomed");
+            await().atMost(WAIT).until(() -> cli.err.stream().anyMatch(l -> l.startsWith("connected to ")));
+
+            server.kill(); // SIGKILL: no close frame
+
+            assertThat(cli.exitCode()).isEqualTo(1);
+            assertThat(cli.err)
+                    .last()
+                    .asString()
+                    .startsWith("error: connection to ws://127.0.0.1:" + server.port
+                            + "/ws/doomed lost: the server went away without a close frame");
+        }
+    }
+
+    @Test
+    void aRefusedUpgradeShowsTheServersReasonAndATokenGetsIn() throws Exception {
+        fixture.close();
+        String secret = "0123456789abcdef0123456789abcdef-cli-secret";
+        fixture = new ServerFixture(ServerConfig.DEFAULT.withTokens(TokenVerifier.hmac(secret)));
+
+        Cli refused = new Cli("client", url("/ws/private"));
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err)
+                .containsExactly("error: cannot talk to " + url("/ws/private")
+                        + ": the server refused the connection: 401 Unauthorized: "
+                        + "missing token: send Authorization: Bearer <jwt> or ?token=<jwt>");
+
+        String token = AuthIT.token(
+                new MACSigner(secret),
+                JWSAlgorithm.HS256,
+                "ann",
+                Instant.now().plusSeconds(600),
+                null,
+                List.of("private"),
+                List.of("private"));
+        Cli admitted = new Cli("client", "--token", token, "--header", "X-Trace: 1", url("/ws/private"));
+        admitted.type("let me in");
+        assertThat(admitted.nextLine()).isEqualTo("let me in");
+        admitted.process.getOutputStream().close();
+        assertThat(admitted.exitCode()).isZero();
     }
 
     @Test

@@ -1,8 +1,11 @@
 package io.reactivehub.core.client;
 
 import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.reactivehub.core.transport.Heartbeat;
@@ -10,7 +13,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -45,12 +51,25 @@ public final class HubClient {
      * @param idleTimeout    give up on a server silent this long (60 s by default)
      * @param maxMessageSize largest message accepted from the server (16 MiB by default)
      * @param insecure       wss only: accept any server certificate (self-signed, tests); false by default
+     * @param headers        extra headers of the upgrade request, e.g. {@code Authorization: Bearer <jwt>}
+     *                       (none by default)
      */
-    public record Options(Duration pingInterval, Duration idleTimeout, int maxMessageSize, boolean insecure) {
+    public record Options(
+            Duration pingInterval,
+            Duration idleTimeout,
+            int maxMessageSize,
+            boolean insecure,
+            Map<String, String> headers) {
         public static final Options DEFAULT =
-                new Options(DEFAULT_PING_INTERVAL, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, false);
+                new Options(DEFAULT_PING_INTERVAL, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, false, Map.of());
+
+        /** Without extra headers. */
+        public Options(Duration pingInterval, Duration idleTimeout, int maxMessageSize, boolean insecure) {
+            this(pingInterval, idleTimeout, maxMessageSize, insecure, Map.of());
+        }
 
         public Options {
+            headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
             Objects.requireNonNull(pingInterval, "pingInterval");
             Objects.requireNonNull(idleTimeout, "idleTimeout");
             if (idleTimeout.compareTo(pingInterval) <= 0) {
@@ -89,6 +108,9 @@ public final class HubClient {
         return Mono.defer(() -> {
             Connection connection = new Connection();
             HttpClient client = HttpClient.create();
+            if (!options.headers().isEmpty()) {
+                client = client.headers(h -> options.headers().forEach(h::set));
+            }
             if (scheme.equals("wss")) {
                 client = options.insecure()
                         ? client.secure(spec -> spec.sslContext(Http11SslContextSpec.forClient()
@@ -124,10 +146,41 @@ public final class HubClient {
                                 .then(Mono.defer(() -> out.sendClose(1000, "bye")));
                         return Mono.firstWithSignal(receiving, sending.then(Mono.never()));
                     })
-                    .subscribe(null, connection::failed, connection::ended);
+                    .subscribe(null, e -> connection.failed(refusal(e)), connection::ended);
             connection.running = running;
             return connection.open.asMono();
         });
+    }
+
+    /**
+     * A refused upgrade says why when the server said so in its response: the hub puts the reason of
+     * a 401 in {@code WWW-Authenticate: Bearer error_description="..."} (RFC 6750).
+     */
+    private static Throwable refusal(Throwable e) {
+        if (e instanceof WebSocketClientHandshakeException refused && refused.response() != null) {
+            HttpResponse response = refused.response();
+            String challenge = response.headers().get(HttpHeaderNames.WWW_AUTHENTICATE);
+            Matcher description = challenge == null ? null : ERROR_DESCRIPTION.matcher(challenge);
+            if (description != null && description.find()) {
+                return new HandshakeRefusedException(
+                        response.status() + ": "
+                                + description.group(1).replace("\\\"", "\"").replace("\\\\", "\\"),
+                        e);
+            }
+            return new HandshakeRefusedException(String.valueOf(response.status()), e);
+        }
+        return e;
+    }
+
+    private static final Pattern ERROR_DESCRIPTION = Pattern.compile("error_description=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** The server answered the upgrade with another status than 101. */
+    public static final class HandshakeRefusedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HandshakeRefusedException(String message, Throwable cause) {
+            super(message, cause, false, false);
+        }
     }
 
     /** A message received: text (UTF-8) or binary. */

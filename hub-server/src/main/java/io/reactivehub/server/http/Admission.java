@@ -94,12 +94,12 @@ final class Admission {
         }
         String token = token(req);
         if (token == null) {
-            return unauthorized(ip, "missing token: send Authorization: Bearer <jwt> or ?token=<jwt>");
+            return unauthorized(ip, true, "missing token: send Authorization: Bearer <jwt> or ?token=<jwt>");
         }
         try {
             return new Admitted(tokens.verify(token));
         } catch (TokenVerifier.InvalidTokenException e) {
-            return unauthorized(ip, e.getMessage());
+            return unauthorized(ip, false, e.getMessage());
         }
     }
 
@@ -112,11 +112,18 @@ final class Admission {
         return query == null || query.isEmpty() ? null : query.get(0);
     }
 
-    private Refused unauthorized(String ip, String why) {
+    /**
+     * 401 with the reason in the body and, for clients that only see headers (a WebSocket client's
+     * failed handshake), in {@code WWW-Authenticate: Bearer error="...", error_description="..."}
+     * (RFC 6750 section 3).
+     */
+    private Refused unauthorized(String ip, boolean missing, String why) {
         log.info("refused a connection from {}: {}", ip, why);
         metrics.authFailure();
+        String challenge = "Bearer error=\"" + (missing ? "invalid_request" : "invalid_token")
+                + "\", error_description=\"" + quoted(why) + "\"";
         return res -> res.status(HttpResponseStatus.UNAUTHORIZED)
-                .header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer")
+                .header(HttpHeaderNames.WWW_AUTHENTICATE, challenge)
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .sendString(Mono.just(why + "\n"));
     }
@@ -124,6 +131,20 @@ final class Admission {
     private Refused refuse(HttpResponseStatus status, String reason, String text) {
         metrics.rejected(reason);
         return res -> Responses.text(res, status, text);
+    }
+
+    /** The inside of an HTTP quoted-string: printable ASCII only, quotes and backslashes escaped. */
+    private static String quoted(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else {
+                out.append(c >= 0x20 && c < 0x7F ? c : '?');
+            }
+        }
+        return out.toString();
     }
 
     /** The remote address as text, for limits and logs. */
