@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.StreamPosition;
 import java.io.IOException;
 import java.net.URI;
@@ -371,10 +372,12 @@ public final class HubProtocolClient implements Disposable {
 
         /** The hub refused the subscription (permission, name, limit): it ends; a lost connection retries. */
         private void refused(Throwable e) {
-            if (e instanceof CommandException) {
+            if (e instanceof CommandException refused && refused.code() != ErrorCode.ALREADY_SUBSCRIBED.code()) {
                 subscriptions.remove(channel, this);
                 events.tryEmitError(e);
             } else {
+                // Not answered (connection lost: the next connection subscribes again), or sent
+                // twice when a subscribe raced the connection opening: the first one stands.
                 log.debug("subscribe to {} not answered: {}", channel, e.toString());
             }
         }
