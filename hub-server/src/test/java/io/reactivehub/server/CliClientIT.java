@@ -6,6 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.MACSigner;
 import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ChannelRules;
+import io.reactivehub.core.HubOptions;
+import io.reactivehub.core.QueueLimits;
+import io.reactivehub.core.redis.RedisBroker;
+import io.reactivehub.core.testing.RedisProcess;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ServerConfig;
 import java.io.BufferedReader;
@@ -195,6 +200,45 @@ class CliClientIT {
         assertThat(admitted.nextLine()).isEqualTo("let me in");
         admitted.process.getOutputStream().close();
         assertThat(admitted.exitCode()).isZero();
+    }
+
+    @Test
+    void inHubModeTheClientPrintsOffsetsReconnectsToTheNextNodeAndSaysSo() throws Exception {
+        try (RedisProcess redis = RedisProcess.start()) {
+            HubOptions options = new HubOptions(QueueLimits.DEFAULT)
+                    .withChannelRules(ChannelRules.parse(List.of("room:*=history:100")))
+                    .withBroker(
+                            () -> RedisBroker.connect(RedisBroker.parseUris(redis.uri()), RedisBroker.Options.DEFAULT));
+            ServerFixture first = new ServerFixture(ServerConfig.DEFAULT, options);
+            ServerFixture second = new ServerFixture(ServerConfig.DEFAULT, options);
+            try {
+                Cli cli = new Cli(
+                        "client",
+                        "--channel",
+                        "room:1",
+                        "ws://127.0.0.1:" + first.port() + "/hub",
+                        "ws://127.0.0.1:" + second.port() + "/hub");
+                await().atMost(WAIT).until(() -> first.hub.subscriberCount(ChannelName.of("room:1")) == 1);
+                cli.type("one");
+                assertThat(cli.nextLine()).isEqualTo("room:1 1: \"one\"");
+
+                // The node shuts down (1001): the client moves to the next one at once, by itself.
+                first.server.shutdown(Duration.ofSeconds(10));
+                await().atMost(WAIT).until(() -> second.hub.subscriberCount(ChannelName.of("room:1")) == 1);
+                cli.type("{\"n\":2}");
+                assertThat(cli.nextLine()).isEqualTo("room:1 2: {\"n\":2}");
+                cli.process.getOutputStream().close();
+
+                assertThat(cli.exitCode()).isZero();
+                assertThat(cli.err).contains("disconnected: 1001 server shutting down; reconnecting in 0ms");
+                assertThat(cli.err)
+                        .contains("connected to ws://127.0.0.1:" + second.port()
+                                + "/hub (subscriptions recover what they missed)");
+            } finally {
+                first.close();
+                second.close();
+            }
+        }
     }
 
     @Test

@@ -74,6 +74,11 @@ public final class HubProtocolClient implements Disposable {
             }
         }
 
+        /** These options with another transport (heartbeat, message size, TLS, headers). */
+        public Options withTransport(HubClient.Options newTransport) {
+            return new Options(newTransport, minBackoff, maxBackoff, maxPendingRequests, maxBufferedEvents);
+        }
+
         /** These options with another backoff. */
         public Options withBackoff(Duration min, Duration max) {
             return new Options(transport, min, max, maxPendingRequests, maxBufferedEvents);
@@ -130,7 +135,10 @@ public final class HubProtocolClient implements Disposable {
     private final AtomicLong ids = new AtomicLong();
     private volatile HubClient.@Nullable Connection connection;
     private volatile boolean closed;
+    /** Attempts since the last successful connection (the backoff grows with them). */
     private final AtomicInteger attempt = new AtomicInteger();
+    /** Which URL comes next: never reset, so a reconnect starts with the node after the one lost. */
+    private final AtomicInteger nextUrl = new AtomicInteger();
 
     private HubProtocolClient(List<URI> urls, Options options) {
         this.urls = List.copyOf(urls);
@@ -222,9 +230,9 @@ public final class HubProtocolClient implements Disposable {
         if (closed) {
             return;
         }
-        int n = attempt.getAndIncrement();
-        URI url = urls.get(n % urls.size());
-        states.tryEmitNext(new Connecting(url, n + 1));
+        int n = attempt.incrementAndGet();
+        URI url = urls.get(Math.floorMod(nextUrl.getAndIncrement(), urls.size()));
+        states.tryEmitNext(new Connecting(url, n));
         HubClient.connect(url, options.transport()).subscribe(c -> opened(url, c), e -> {
             String why = describe(e);
             // A refused token or origin is not fixed by retrying.

@@ -17,6 +17,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,8 +47,23 @@ final class ClientCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
             paramLabel = "URL",
-            description = "e.g. ws://localhost:8080/ws or ws://localhost:8080/ws/room")
+            description = "e.g. ws://localhost:8080/ws or ws://localhost:8080/ws/room; with --channel, a hub "
+                    + "protocol URL such as ws://localhost:8080/hub")
     URI url;
+
+    @Parameters(
+            index = "1..*",
+            paramLabel = "MORE_URLS",
+            description = "With --channel: other nodes to reconnect to, in turn, when a connection is lost")
+    List<URI> moreUrls;
+
+    @Option(
+            names = "--channel",
+            paramLabel = "CHANNEL",
+            description = "Hub protocol mode: subscribe to this channel (repeatable), print each message as "
+                    + "'channel offset: data', reconnect and recover by itself; stdin lines are published to the "
+                    + "first channel")
+    List<String> channels;
 
     @Option(
             names = "--max-message-size",
@@ -117,6 +133,17 @@ final class ClientCommand implements Callable<Integer> {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("ws") && !scheme.equals("wss")) {
             System.err.println("error: " + url + " is not a ws:// or wss:// URL");
+            return 2;
+        }
+        if (channels != null && !channels.isEmpty()) {
+            List<URI> urls = new ArrayList<>(List.of(url));
+            if (moreUrls != null) {
+                urls.addAll(moreUrls);
+            }
+            return new HubModeClient(urls, channels, options, linger, out).run();
+        }
+        if (moreUrls != null && !moreUrls.isEmpty()) {
+            System.err.println("error: several URLs only with --channel (hub protocol mode)");
             return 2;
         }
         HubClient.Connection connection;
