@@ -375,18 +375,38 @@ public final class HubProtocolClient implements Disposable {
                                     .put("epoch", from.epoch());
                         }
                     })
-                    .subscribe(reply -> subscribed(from, reply), this::refused);
+                    .subscribe(reply -> subscribed(from, reply), e -> refused(c, e));
         }
 
-        /** The hub refused the subscription (permission, name, limit): it ends; a lost connection retries. */
-        private void refused(Throwable e) {
-            if (e instanceof CommandException refused && refused.code() != ErrorCode.ALREADY_SUBSCRIBED.code()) {
+        /**
+         * The subscribe failed. Refused for good (channel name, permission, limit): the subscription
+         * ends with the error. Refused for now (114 broker unavailable, 109 hub closing, 100): asked
+         * again on the same connection after a jittered pause. Not answered (the connection was
+         * lost): the next connection subscribes again. Already subscribed (a subscribe that raced
+         * the connection opening): the first one stands.
+         */
+        private void refused(HubClient.Connection c, Throwable e) {
+            if (!(e instanceof CommandException refused) || refused.code() == ErrorCode.ALREADY_SUBSCRIBED.code()) {
+                log.debug("subscribe to {} not answered: {}", channel, e.toString());
+            } else if (refused.code() == ErrorCode.UNAVAILABLE.code()
+                    || refused.code() == ErrorCode.HUB_CLOSED.code()
+                    || refused.code() == ErrorCode.INTERNAL.code()) {
+                long pause = ThreadLocalRandom.current()
+                        .nextLong(
+                                options.minBackoff().toMillis(),
+                                Math.max(options.minBackoff().toMillis(), 1000) + 1);
+                Schedulers.parallel()
+                        .schedule(
+                                () -> {
+                                    if (connection == c && subscriptions.get(channel) == this) {
+                                        send(c);
+                                    }
+                                },
+                                pause,
+                                TimeUnit.MILLISECONDS);
+            } else {
                 subscriptions.remove(channel, this);
                 events.tryEmitError(e);
-            } else {
-                // Not answered (connection lost: the next connection subscribes again), or sent
-                // twice when a subscribe raced the connection opening: the first one stands.
-                log.debug("subscribe to {} not answered: {}", channel, e.toString());
             }
         }
 
