@@ -62,6 +62,8 @@ class CliClientIT {
             started.add(this);
         }
 
+        private final List<Thread> pumps = new ArrayList<>();
+
         private void pump(InputStream stream, BlockingQueue<String> lines) {
             Thread t = new Thread(() -> {
                 try (BufferedReader reader =
@@ -76,6 +78,7 @@ class CliClientIT {
             });
             t.setDaemon(true);
             t.start();
+            pumps.add(t);
         }
 
         void type(String line) throws IOException {
@@ -90,10 +93,14 @@ class CliClientIT {
             return line;
         }
 
+        /** Waits for the process to exit and for everything it printed to be collected. */
         int exitCode() throws InterruptedException {
             assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS))
                     .as("process exited")
                     .isTrue();
+            for (Thread pump : pumps) {
+                pump.join(WAIT.toMillis());
+            }
             return process.exitValue();
         }
     }
@@ -149,7 +156,7 @@ class CliClientIT {
 
     @Test
     void pipedInputGetsItsEchoBeforeTheClientCloses() throws Exception {
-        Cli cli = new Cli("client", url("/ws/pipe"));
+        Cli cli = new Cli("client", "--linger", "30s", url("/ws/pipe")); // ends as soon as the echo is back
         cli.type("hi");
         cli.process.getOutputStream().close(); // end of input right after the line, as `echo hi | client`
 
@@ -218,13 +225,14 @@ class CliClientIT {
                         "room:1",
                         "ws://127.0.0.1:" + first.port() + "/hub",
                         "ws://127.0.0.1:" + second.port() + "/hub");
-                await().atMost(WAIT).until(() -> first.hub.subscriberCount(ChannelName.of("room:1")) == 1);
-                cli.type("one");
+                cli.type("one"); // published once the channel is subscribed
+                await().atMost(WAIT).until(() -> cli.err.contains("subscribed to room:1 at offset 0"));
                 assertThat(cli.nextLine()).isEqualTo("room:1 1: \"one\"");
 
                 // The node shuts down (1001): the client moves to the next one at once, by itself.
                 first.server.shutdown(Duration.ofSeconds(10));
-                await().atMost(WAIT).until(() -> second.hub.subscriberCount(ChannelName.of("room:1")) == 1);
+                await().atMost(WAIT)
+                        .until(() -> cli.err.contains("subscribed to room:1 at offset 1, missed messages recovered"));
                 cli.type("{\"n\":2}");
                 assertThat(cli.nextLine()).isEqualTo("room:1 2: {\"n\":2}");
                 cli.process.getOutputStream().close();

@@ -12,6 +12,8 @@ import io.reactivehub.core.transport.Heartbeat;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -69,7 +71,8 @@ public final class HubClient {
         }
 
         public Options {
-            headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
+            // In the caller's order: with two spellings of one header name, the last one wins.
+            headers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
             Objects.requireNonNull(pingInterval, "pingInterval");
             Objects.requireNonNull(idleTimeout, "idleTimeout");
             if (idleTimeout.compareTo(pingInterval) <= 0) {
@@ -148,7 +151,8 @@ public final class HubClient {
                     })
                     .subscribe(null, e -> connection.failed(refusal(e)), connection::ended);
             connection.running = running;
-            return connection.open.asMono();
+            // Cancelled before it opened (a timeout): the attempt is abandoned, not left running.
+            return connection.open.asMono().doOnCancel(connection::dispose);
         });
     }
 

@@ -1,10 +1,9 @@
 package io.reactivehub.core.client;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.StreamPosition;
 import java.io.IOException;
 import java.net.URI;
@@ -15,7 +14,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -27,7 +25,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
-import reactor.util.concurrent.Queues;
 
 /**
  * A hub-protocol client that keeps its subscriptions whole: it connects to one of several hub
@@ -38,13 +35,13 @@ import reactor.util.concurrent.Queues;
  * subscription emits {@link Resync} before the next message, never a silent gap.
  *
  * <p>Threads: events are emitted on the connection's event loop. Bounded: each subscription's
- * Flux buffers at most {@link Options#maxBufferedEvents()} events for a slow subscriber (past
- * that it ends with {@link IllegalStateException}), and at most
- * {@link Options#maxPendingRequests()} commands wait for their reply. Thread-safe.
+ * Flux buffers about {@link Options#maxBufferedEvents()} events for a slow subscriber (rounded up
+ * to a power of two; past that it ends with {@link IllegalStateException}), and at most
+ * {@link Options#maxPendingRequests()} publishes wait for their reply. Thread-safe.
  */
 public final class HubProtocolClient implements Disposable {
     private static final Logger log = LoggerFactory.getLogger(HubProtocolClient.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * @param transport          heartbeat, message size, TLS and extra headers of each connection
@@ -86,7 +83,13 @@ public final class HubProtocolClient implements Disposable {
     }
 
     /** What a subscription emits. */
-    public sealed interface Event permits Publication, Resync {}
+    public sealed interface Event permits Subscribed, Publication, Resync {}
+
+    /**
+     * The hub answered a (re)subscribe: where the channel stood, and whether the messages missed
+     * since the last one delivered are recovered (they follow as publications).
+     */
+    public record Subscribed(String channel, StreamPosition position, boolean recovered) implements Event {}
 
     /** A message of the channel, with its place in the channel's stream. */
     public record Publication(String channel, long offset, String epoch, JsonNode data) implements Event {}
@@ -128,17 +131,22 @@ public final class HubProtocolClient implements Disposable {
     }
 
     private final List<URI> urls;
-    private final Options options;
+    final Options options;
+    /** Guards the connection's lifecycle: closed, connection, and the order of states. */
+    private final Object lock = new Object();
+
     private final Sinks.Many<State> states = Sinks.many().replay().latest();
-    private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
     private final Map<Long, MonoSink<JsonNode>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile HubClient.@Nullable Connection connection;
     private volatile boolean closed;
-    /** Attempts since the last successful connection (the backoff grows with them). */
-    private final AtomicInteger attempt = new AtomicInteger();
+    private boolean closedEmitted;
+    private long openedAt;
+    /** Attempts since the last connection that lasted (the backoff grows with them). */
+    private int attempt;
     /** Which URL comes next: never reset, so a reconnect starts with the node after the one lost. */
-    private final AtomicInteger nextUrl = new AtomicInteger();
+    private int nextUrl;
 
     private HubProtocolClient(List<URI> urls, Options options) {
         this.urls = List.copyOf(urls);
@@ -155,61 +163,78 @@ public final class HubProtocolClient implements Disposable {
         return client;
     }
 
-    /** The connection's states, the current one first. */
+    /** The connection's states, the current one first; completes after {@link Closed}. */
     public Flux<State> states() {
         return states.asFlux();
     }
 
     /**
      * Subscribes to a channel, now and after every reconnect (with recovery). One subscription per
-     * channel; cancelling the Flux unsubscribes.
+     * channel; cancelling the Flux unsubscribes. Errors at once once the client is closed.
      */
     public Flux<Event> subscribe(String channel) {
         Objects.requireNonNull(channel, "channel");
         return Flux.defer(() -> {
-            Subscription s = new Subscription(channel);
+            ChannelSubscription s = new ChannelSubscription(this, channel);
             if (subscriptions.putIfAbsent(channel, s) != null) {
                 return Flux.error(new IllegalStateException("already subscribed to " + channel));
+            }
+            if (closed) {
+                subscriptions.remove(channel, s);
+                return Flux.error(new IllegalStateException("the client is closed"));
             }
             HubClient.Connection c = connection;
             if (c != null) {
                 s.send(c);
             }
-            return s.events.asFlux().doFinally(signal -> {
+            return s.events().doFinally(signal -> {
                 subscriptions.remove(channel, s);
                 HubClient.Connection now = connection;
                 if (now != null && !closed) {
-                    command(now, "unsubscribe", channel, null).subscribe(null, e -> {});
+                    command(now, "unsubscribe", channel, null, false).subscribe(null, e -> {});
                 }
             });
         });
     }
 
     /**
-     * Publishes JSON ({@code data} as written) to a channel; completes with the reply
+     * Publishes JSON ({@code data}: one JSON value) to a channel; completes with the reply
      * ({@code offset}, {@code epoch}, {@code subscribers}). Errors with {@link CommandException}
-     * when the hub refuses, or {@link IllegalStateException} while not connected.
+     * when the hub refuses, {@link IllegalArgumentException} for data that is not one JSON value,
+     * or {@link IllegalStateException} while not connected or when the connection is lost first.
      */
     public Mono<JsonNode> publish(String channel, String jsonData) {
         return Mono.defer(() -> {
-            HubClient.Connection c = connection;
-            if (c == null) {
-                return Mono.error(new IllegalStateException("not connected"));
-            }
             JsonNode data;
             try {
                 data = JSON.readTree(jsonData);
             } catch (IOException e) {
                 return Mono.error(new IllegalArgumentException("data is not JSON: " + e.getMessage()));
             }
-            return command(c, "publish", channel, command -> command.set("data", data));
+            if (data == null || data.isMissingNode()) {
+                return Mono.error(new IllegalArgumentException("data is empty"));
+            }
+            HubClient.Connection c = connection;
+            if (c == null) {
+                return Mono.error(new IllegalStateException("not connected"));
+            }
+            return command(c, "publish", channel, command -> command.set("data", data), true);
         });
     }
 
-    private Mono<JsonNode> command(
-            HubClient.Connection c, String op, String channel, @Nullable Consumer<ObjectNode> fields) {
+    /** The connection now, or null. */
+    HubClient.@Nullable Connection connection() {
+        return connection;
+    }
+
+    /**
+     * Sends a command on {@code c}; completes with the reply. {@code capped}: counts against
+     * {@link Options#maxPendingRequests()} (publishes; subscriptions must always get through).
+     */
+    Mono<JsonNode> command(
+            HubClient.Connection c, String op, String channel, @Nullable Consumer<ObjectNode> fields, boolean capped) {
         return Mono.create(sink -> {
-            if (pending.size() >= options.maxPendingRequests()) {
+            if (capped && pending.size() >= options.maxPendingRequests()) {
                 sink.error(new IllegalStateException(
                         "more than " + options.maxPendingRequests() + " commands wait for a reply"));
                 return;
@@ -222,67 +247,123 @@ public final class HubProtocolClient implements Disposable {
             }
             pending.put(id, sink);
             sink.onDispose(() -> pending.remove(id));
+            if (connection != c) {
+                // Lost meanwhile: the sweep of pending requests may have run already.
+                pending.remove(id);
+                sink.error(new IllegalStateException("connection lost"));
+                return;
+            }
             c.send(command.toString()).subscribe(null, sink::error);
         });
     }
 
-    private void connectNext() {
-        if (closed) {
-            return;
+    private void emitState(State state) {
+        synchronized (lock) {
+            if (closedEmitted) {
+                return;
+            }
+            states.tryEmitNext(state);
+            if (state instanceof Closed) {
+                closedEmitted = true;
+                states.tryEmitComplete();
+            }
         }
-        int n = attempt.incrementAndGet();
-        URI url = urls.get(Math.floorMod(nextUrl.getAndIncrement(), urls.size()));
-        states.tryEmitNext(new Connecting(url, n));
-        HubClient.connect(url, options.transport()).subscribe(c -> opened(url, c), e -> {
-            String why = describe(e);
-            // A refused token or origin is not fixed by retrying.
-            lost(e instanceof HubClient.HandshakeRefusedException && why.matches("^(401|403)\\b.*") ? 1008 : 1006, why);
-        });
+    }
+
+    private void connectNext() {
+        URI url;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            attempt++;
+            url = urls.get(Math.floorMod(nextUrl++, urls.size()));
+            emitState(new Connecting(url, attempt));
+        }
+        HubClient.connect(url, options.transport())
+                // A node that takes the TCP connection but never answers the upgrade is given up.
+                .timeout(options.transport().idleTimeout())
+                .subscribe(c -> opened(url, c), e -> {
+                    String why = describe(e);
+                    // A refused token or origin is not fixed by retrying.
+                    boolean refused =
+                            e instanceof HubClient.HandshakeRefusedException && why.matches("^(401|403)\\b.*");
+                    lost(null, refused ? -1 : 1006, refused ? "the server refused the connection: " + why : why);
+                });
     }
 
     private void opened(URI url, HubClient.Connection c) {
-        if (closed) {
-            c.dispose();
-            return;
+        synchronized (lock) {
+            if (closed) {
+                c.close().subscribe();
+                return;
+            }
+            connection = c;
+            openedAt = System.nanoTime();
+            emitState(new Connected(url));
         }
-        attempt.set(0);
-        connection = c;
-        states.tryEmitNext(new Connected(url));
         c.messages().subscribe(m -> onMessage(c, m.text()), e -> ended(c), () -> ended(c));
         subscriptions.values().forEach(s -> s.send(c));
     }
 
     /** On the event loop: the connection ended; its close status (if any) says why. */
     private void ended(HubClient.Connection c) {
-        connection = null;
         c.closeStatus()
-                .map(status -> new int[] {status.code()})
-                .defaultIfEmpty(new int[] {1006})
-                .zipWith(c.closeStatus().map(WebSocketCloseStatus::reasonText).defaultIfEmpty("no close frame"))
-                .subscribe(t -> lost(t.getT1()[0], t.getT2()));
+                .map(status -> new Object[] {status.code(), status.reasonText()})
+                .defaultIfEmpty(new Object[] {1006, "no close frame"})
+                .subscribe(t -> lost(c, (Integer) t[0], (String) t[1]));
     }
 
-    private void lost(int code, String reason) {
-        pending.values().forEach(sink -> sink.error(new IllegalStateException("connection lost (" + code + ")")));
-        pending.clear();
-        if (closed) {
-            return;
+    /**
+     * The connection {@code c} (null: an attempt) ended with {@code code} (-1: a refused upgrade).
+     * Fails what waits for a reply, then reconnects, or stops for a reason retrying cannot fix.
+     */
+    private void lost(HubClient.@Nullable Connection c, int code, String reason) {
+        for (Long id : pending.keySet()) {
+            MonoSink<JsonNode> sink = pending.remove(id);
+            if (sink != null) {
+                sink.error(new IllegalStateException("connection lost (" + code + ")"));
+            }
         }
-        if (code == 1008 || (code >= 4000 && code != 4001 && code != 4002 && code != 4003)) {
-            closed = true;
-            states.tryEmitNext(new Closed(code + " " + reason));
-            subscriptions.values().forEach(s -> s.events.tryEmitError(new IllegalStateException(code + " " + reason)));
-            return;
+        Duration delay;
+        synchronized (lock) {
+            if (c != null && connection == c) {
+                connection = null;
+                if (System.nanoTime() - openedAt >= options.maxBackoff().toNanos()) {
+                    attempt = 0; // it lasted: start the backoff again
+                }
+            }
+            if (closed) {
+                return;
+            }
+            if (code == -1 || code == 1008 || (code >= 4000 && code != 4001 && code != 4002 && code != 4003)) {
+                close(code == -1 ? reason : code + " " + reason, new IllegalStateException(reason));
+                return;
+            }
+            long capMillis = Math.min(
+                    options.maxBackoff().toMillis(),
+                    options.minBackoff().toMillis() << Math.min(20, Math.max(0, attempt - 1)));
+            // 1001 (shutdown) and 1013 (try again later) mean "reconnect now, elsewhere": at once,
+            // once per node; after a whole round of them the backoff applies.
+            boolean now = (code == 1001 || code == 1013) && attempt < urls.size();
+            delay = now
+                    ? Duration.ZERO
+                    : Duration.ofMillis(ThreadLocalRandom.current().nextLong(capMillis + 1));
+            emitState(new Disconnected(code, reason, delay));
         }
-        // 1001 (shutdown) and 1013 (try again later) mean "reconnect now, elsewhere": no backoff.
-        long capMillis = Math.min(
-                options.maxBackoff().toMillis(),
-                options.minBackoff().toMillis() << Math.min(20, Math.max(0, attempt.get() - 1)));
-        Duration delay = code == 1001 || code == 1013
-                ? Duration.ZERO
-                : Duration.ofMillis(ThreadLocalRandom.current().nextLong(capMillis + 1));
-        states.tryEmitNext(new Disconnected(code, reason, delay));
         Schedulers.parallel().schedule(this::connectNext, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Under the lock: stops for good; every subscription ends with {@code error} (null: completes). */
+    private void close(String reason, @Nullable Throwable error) {
+        closed = true;
+        HubClient.Connection c = connection;
+        connection = null;
+        emitState(new Closed(reason));
+        subscriptions.values().forEach(s -> s.end(error));
+        if (c != null) {
+            c.close().subscribe();
+        }
     }
 
     /** On the connection's event loop, in order. */
@@ -308,12 +389,12 @@ public final class HubProtocolClient implements Disposable {
             }
             return;
         }
-        Subscription s = subscriptions.get(message.path("channel").asText());
+        ChannelSubscription s = subscriptions.get(message.path("channel").asText());
         if (s == null) {
             return;
         }
         if (message.has("unsubscribed")) {
-            s.send(c); // the server lost messages: subscribe again, recovering them
+            s.resend(c); // the server lost messages: subscribe again, recovering them
         } else if (message.has("offset") && message.has("data")) {
             s.publication(message.path("offset").asLong(), message.get("data"));
         }
@@ -323,113 +404,25 @@ public final class HubProtocolClient implements Disposable {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    /** Closes the connection (1000) and ends every subscription. */
+    /** Closes the connection (1000) and completes every subscription; see {@link #close()}. */
     @Override
     public void dispose() {
-        closed = true;
-        HubClient.Connection c = connection;
-        if (c != null) {
-            c.close().subscribe();
+        synchronized (lock) {
+            if (!closed) {
+                close("closed by the application", null);
+            }
         }
-        states.tryEmitNext(new Closed("closed by the application"));
-        subscriptions.values().forEach(s -> s.events.tryEmitComplete());
+    }
+
+    /** As {@link #dispose()}; completes once the connection's close handshake is over. */
+    public Mono<Void> close() {
+        HubClient.Connection c = connection;
+        dispose();
+        return c == null ? Mono.empty() : c.close();
     }
 
     @Override
     public boolean isDisposed() {
         return closed;
-    }
-
-    /** One channel: its events and the position of the last message delivered. */
-    private final class Subscription {
-        final String channel;
-        final Sinks.Many<Event> events;
-        /** Event loop only (replies and pushes of one connection arrive in order). */
-        @Nullable
-        StreamPosition position;
-
-        Subscription(String channel) {
-            this.channel = channel;
-            this.events = Sinks.many()
-                    .unicast()
-                    .onBackpressureBuffer(
-                            Queues.<Event>get(options.maxBufferedEvents()).get());
-        }
-
-        /** Event loop only. */
-        private void emit(Event event) {
-            if (events.tryEmitNext(event) == Sinks.EmitResult.FAIL_OVERFLOW) {
-                subscriptions.remove(channel, this);
-                events.tryEmitError(new IllegalStateException("subscriber of " + channel + " fell more than "
-                        + options.maxBufferedEvents() + " events behind"));
-            }
-        }
-
-        /** Subscribes on {@code c}, recovering from the last position if there is one. */
-        void send(HubClient.Connection c) {
-            StreamPosition from = position;
-            command(c, "subscribe", channel, command -> {
-                        if (from != null) {
-                            command.putObject("recover")
-                                    .put("offset", from.offset())
-                                    .put("epoch", from.epoch());
-                        }
-                    })
-                    .subscribe(reply -> subscribed(from, reply), e -> refused(c, e));
-        }
-
-        /**
-         * The subscribe failed. Refused for good (channel name, permission, limit): the subscription
-         * ends with the error. Refused for now (114 broker unavailable, 109 hub closing, 100): asked
-         * again on the same connection after a jittered pause. Not answered (the connection was
-         * lost): the next connection subscribes again. Already subscribed (a subscribe that raced
-         * the connection opening): the first one stands.
-         */
-        private void refused(HubClient.Connection c, Throwable e) {
-            if (!(e instanceof CommandException refused) || refused.code() == ErrorCode.ALREADY_SUBSCRIBED.code()) {
-                log.debug("subscribe to {} not answered: {}", channel, e.toString());
-            } else if (refused.code() == ErrorCode.UNAVAILABLE.code()
-                    || refused.code() == ErrorCode.HUB_CLOSED.code()
-                    || refused.code() == ErrorCode.INTERNAL.code()) {
-                long pause = ThreadLocalRandom.current()
-                        .nextLong(
-                                options.minBackoff().toMillis(),
-                                Math.max(options.minBackoff().toMillis(), 1000) + 1);
-                Schedulers.parallel()
-                        .schedule(
-                                () -> {
-                                    if (connection == c && subscriptions.get(channel) == this) {
-                                        send(c);
-                                    }
-                                },
-                                pause,
-                                TimeUnit.MILLISECONDS);
-            } else {
-                subscriptions.remove(channel, this);
-                events.tryEmitError(e);
-            }
-        }
-
-        private void subscribed(@Nullable StreamPosition from, JsonNode reply) {
-            StreamPosition top = new StreamPosition(
-                    reply.path("offset").asLong(), reply.path("epoch").asText());
-            if (from == null) {
-                position = top;
-            } else if (!reply.path("recovered").asBoolean()) {
-                position = top;
-                emit(new Resync(channel, top));
-            }
-            // Recovered: the missed messages follow as pushes; position moves with them.
-        }
-
-        void publication(long offset, JsonNode data) {
-            StreamPosition p = position;
-            String epoch = p == null ? "" : p.epoch();
-            if (p != null && offset <= p.offset()) {
-                return; // delivered already (a recovery's replay overlapping what arrived live)
-            }
-            position = new StreamPosition(offset, epoch);
-            emit(new Publication(channel, offset, epoch, data));
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.reactivehub.server.cli;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.reactivehub.core.client.HubClient;
@@ -22,19 +23,26 @@ import reactor.core.Disposable;
 /**
  * The {@code client} command's hub-protocol mode ({@code --channel}): subscribes through
  * {@link HubProtocolClient}, which reconnects (to the next URL given) and recovers by itself;
- * prints each message as {@code channel offset: data} and says on stderr what the connection
- * does. Each stdin line is published to the first channel (as JSON when it is JSON, else as a
- * string). The end of input waits up to the linger time for the last line to come back, then
- * closes: exit 0. Refused for good (a bad token, a close 1008): exit 1.
+ * prints each message as {@code channel offset: data} and says on stderr what the connection and
+ * the subscriptions do. Once the first channel is subscribed, each stdin line is published to it
+ * (as JSON when it is one JSON value, else as a string), retried while the client reconnects (up
+ * to 30 s a line). The end of input waits up to the linger time for the last line to come back,
+ * then closes: exit 0, or 1 if a line could not be published. Stopped for good (a refused token,
+ * a close 1008, a refused subscription): exit 1.
  */
 final class HubModeClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final Duration PUBLISH_PATIENCE = Duration.ofSeconds(30);
 
     private final List<URI> urls;
     private final List<String> channels;
     private final HubClient.Options transport;
     private final Duration linger;
     private final PrintStream out;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final AtomicReference<String> failure = new AtomicReference<>();
+    private final CountDownLatch firstSubscribed = new CountDownLatch(1);
+    private final Echo echo = new Echo();
 
     HubModeClient(
             List<URI> urls, List<String> channels, HubClient.Options transport, Duration linger, PrintStream out) {
@@ -48,61 +56,59 @@ final class HubModeClient {
     int run() {
         HubProtocolClient client =
                 HubProtocolClient.connect(urls, HubProtocolClient.Options.DEFAULT.withTransport(transport));
-        AtomicReference<String> closedBecause = new AtomicReference<>();
-        CountDownLatch closed = new CountDownLatch(1);
         client.states().subscribe(state -> {
             System.err.println(describe(state));
             if (state instanceof HubProtocolClient.Closed c) {
-                closedBecause.compareAndSet(null, c.reason());
-                closed.countDown();
+                fail(c.reason());
             }
         });
-        Echo echo = new Echo();
         List<Disposable> subscriptions = new ArrayList<>();
         for (String channel : channels) {
-            subscriptions.add(client.subscribe(channel).subscribe(event -> print(event, echo), e -> {
-                System.err.println("error: subscription to " + channel + " ended: " + e.getMessage());
-                closedBecause.compareAndSet(null, e.getMessage());
-                closed.countDown();
-            }));
+            subscriptions.add(client.subscribe(channel)
+                    .subscribe(this::print, e -> fail("subscription to " + channel + " ended: " + e.getMessage())));
         }
-        AtomicBoolean endOfInput = new AtomicBoolean();
+        AtomicBoolean allPublished = new AtomicBoolean(true);
         Thread stdin = new Thread(
                 () -> {
-                    publishInput(client, echo);
-                    endOfInput.set(true);
-                    closed.countDown();
+                    allPublished.set(publishInput(client));
+                    done.countDown();
                 },
                 "stdin");
         stdin.setDaemon(true);
         stdin.start();
         try {
-            closed.await();
+            done.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        String why = endOfInput.get() ? null : closedBecause.get();
+        String why = failure.get();
         subscriptions.forEach(Disposable::dispose);
-        client.dispose();
+        try {
+            client.close().block(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            // closing is best effort: the process ends anyway
+        }
         if (why != null) {
             System.err.println("error: " + why);
             return 1;
         }
-        return 0;
+        return allPublished.get() ? 0 : 1;
     }
 
-    private void publishInput(HubProtocolClient client, Echo echo) {
+    private void fail(String why) {
+        failure.compareAndSet(null, why);
+        done.countDown();
+    }
+
+    /** Publishes each stdin line once the first channel is subscribed; false if one was not published. */
+    private boolean publishInput(HubProtocolClient client) {
+        boolean all = true;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            firstSubscribed.await();
             String line;
             while ((line = reader.readLine()) != null) {
-                try {
-                    long offset = client.publish(channels.get(0), json(line))
-                            .block(Duration.ofSeconds(30))
-                            .path("offset")
-                            .asLong();
-                    echo.sent(offset);
-                } catch (RuntimeException e) {
-                    System.err.println("error: not published: " + e.getMessage());
+                if (!line.isBlank()) {
+                    all &= publish(client, line);
                 }
             }
             echo.await(linger);
@@ -111,9 +117,33 @@ final class HubModeClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return all;
     }
 
-    /** The line as JSON data: itself when it is a JSON value, else a JSON string of it. */
+    private boolean publish(HubProtocolClient client, String line) throws InterruptedException {
+        long deadline = System.nanoTime() + PUBLISH_PATIENCE.toNanos();
+        while (true) {
+            try {
+                JsonNode reply = client.publish(channels.get(0), json(line)).block(PUBLISH_PATIENCE);
+                if (reply != null) {
+                    echo.sent(reply.path("offset").asLong());
+                }
+                return true;
+            } catch (IllegalStateException e) {
+                // not connected, or the connection was lost before the reply: try again once back
+                if (System.nanoTime() > deadline || client.isDisposed()) {
+                    System.err.println("error: not published: " + e.getMessage());
+                    return false;
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            } catch (RuntimeException e) {
+                System.err.println("error: not published: " + e.getMessage());
+                return false;
+            }
+        }
+    }
+
+    /** The line as JSON data: itself when it is one JSON value, else a JSON string of it. */
     private static String json(String line) {
         try {
             JsonNode value = JSON.readTree(line);
@@ -126,11 +156,17 @@ final class HubModeClient {
         return JSON.getNodeFactory().textNode(line).toString();
     }
 
-    private void print(HubProtocolClient.Event event, Echo echo) {
+    private void print(HubProtocolClient.Event event) {
         if (event instanceof HubProtocolClient.Publication p) {
             out.println(p.channel() + " " + p.offset() + ": " + p.data());
             if (p.channel().equals(channels.get(0))) {
                 echo.received(p.offset());
+            }
+        } else if (event instanceof HubProtocolClient.Subscribed s) {
+            System.err.println("subscribed to " + s.channel() + " at offset "
+                    + s.position().offset() + (s.recovered() ? ", missed messages recovered" : ""));
+            if (s.channel().equals(channels.get(0))) {
+                firstSubscribed.countDown();
             }
         } else if (event instanceof HubProtocolClient.Resync r) {
             System.err.println("messages of " + r.channel() + " were lost and cannot be recovered; going on from "
@@ -158,7 +194,7 @@ final class HubModeClient {
         private long seen = -1;
 
         synchronized void sent(long offset) {
-            waitingFor = offset;
+            waitingFor = Math.max(waitingFor, offset);
         }
 
         synchronized void received(long offset) {
