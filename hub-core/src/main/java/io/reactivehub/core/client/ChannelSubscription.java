@@ -1,6 +1,7 @@
 package io.reactivehub.core.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.reactivehub.core.ClientInfo;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.StreamPosition;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,15 +25,17 @@ final class ChannelSubscription {
 
     private final HubProtocolClient client;
     private final String channel;
+    private final boolean joinLeave;
     private final Sinks.Many<HubProtocolClient.Event> events;
     /** The connection the last subscribe went out on: one subscribe per connection. */
     private final AtomicReference<HubClient.@Nullable Connection> sentOn = new AtomicReference<>();
     /** The last message delivered (or the top at the last subscribe); null before the first reply. */
     private volatile @Nullable StreamPosition position;
 
-    ChannelSubscription(HubProtocolClient client, String channel) {
+    ChannelSubscription(HubProtocolClient client, String channel, boolean joinLeave) {
         this.client = client;
         this.channel = channel;
+        this.joinLeave = joinLeave;
         this.events = Sinks.many()
                 .unicast()
                 .onBackpressureBuffer(Queues.<HubProtocolClient.Event>get(client.options.maxBufferedEvents())
@@ -75,6 +78,9 @@ final class ChannelSubscription {
                         "subscribe",
                         channel,
                         command -> {
+                            if (joinLeave) {
+                                command.put("joinLeave", true);
+                            }
                             if (from != null) {
                                 command.putObject("recover")
                                         .put("offset", from.offset())
@@ -144,6 +150,13 @@ final class ChannelSubscription {
         emit(new HubProtocolClient.Subscribed(channel, top, from != null && recovered));
         if (from != null && !recovered) {
             emit(new HubProtocolClient.Resync(channel, top));
+        }
+    }
+
+    /** On the event loop: a join or leave push; dropped before the first subscribe reply. */
+    void presence(boolean joined, ClientInfo who) {
+        if (position != null) {
+            emit(joined ? new HubProtocolClient.Join(channel, who) : new HubProtocolClient.Leave(channel, who));
         }
     }
 

@@ -4,18 +4,24 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.reactivehub.core.ClientInfo;
 import io.reactivehub.core.StreamPosition;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,43 +53,89 @@ public final class HubProtocolClient implements Disposable {
      * @param transport          heartbeat, message size, TLS and extra headers of each connection
      * @param minBackoff         the first reconnect waits up to this long (full jitter; 100ms by default)
      * @param maxBackoff         no reconnect waits longer (10s by default)
-     * @param maxPendingRequests commands waiting for their reply (1000 by default); more fail at once
+     * @param maxPendingRequests commands waiting for a connection or their reply (1000 by default); more
+     *                           fail at once
      * @param maxBufferedEvents  events a subscription holds for a slow subscriber (10,000 by default)
+     * @param requestTimeout     how long publish, history and presence wait, for a connection and then
+     *                           for the reply (10s by default); also bounds each call of the token supplier
+     * @param tokens             called for a JWT at every connect and before the token's {@code exp}
+     *                           (sent as {@code refresh}); null (the default): no token, or a fixed one
+     *                           in the transport's headers
      */
     public record Options(
             HubClient.Options transport,
             Duration minBackoff,
             Duration maxBackoff,
             int maxPendingRequests,
-            int maxBufferedEvents) {
-        public static final Options DEFAULT =
-                new Options(HubClient.Options.DEFAULT, Duration.ofMillis(100), Duration.ofSeconds(10), 1000, 10_000);
+            int maxBufferedEvents,
+            Duration requestTimeout,
+            @Nullable Supplier<Mono<String>> tokens) {
+        public static final Options DEFAULT = new Options(
+                HubClient.Options.DEFAULT,
+                Duration.ofMillis(100),
+                Duration.ofSeconds(10),
+                1000,
+                10_000,
+                Duration.ofSeconds(10),
+                null);
 
         public Options {
             Objects.requireNonNull(transport, "transport");
             Objects.requireNonNull(minBackoff, "minBackoff");
             Objects.requireNonNull(maxBackoff, "maxBackoff");
+            Objects.requireNonNull(requestTimeout, "requestTimeout");
             if (minBackoff.isNegative() || minBackoff.isZero() || maxBackoff.compareTo(minBackoff) < 0) {
                 throw new IllegalArgumentException("need 0 < minBackoff <= maxBackoff");
             }
             if (maxPendingRequests < 1 || maxBufferedEvents < 1) {
                 throw new IllegalArgumentException("maxPendingRequests and maxBufferedEvents must be at least 1");
             }
+            if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout must be positive");
+            }
         }
 
         /** These options with another transport (heartbeat, message size, TLS, headers). */
         public Options withTransport(HubClient.Options newTransport) {
-            return new Options(newTransport, minBackoff, maxBackoff, maxPendingRequests, maxBufferedEvents);
+            return new Options(
+                    newTransport,
+                    minBackoff,
+                    maxBackoff,
+                    maxPendingRequests,
+                    maxBufferedEvents,
+                    requestTimeout,
+                    tokens);
         }
 
         /** These options with another backoff. */
         public Options withBackoff(Duration min, Duration max) {
-            return new Options(transport, min, max, maxPendingRequests, maxBufferedEvents);
+            return new Options(transport, min, max, maxPendingRequests, maxBufferedEvents, requestTimeout, tokens);
+        }
+
+        /** These options with another request timeout. */
+        public Options withRequestTimeout(Duration timeout) {
+            return new Options(
+                    transport, minBackoff, maxBackoff, maxPendingRequests, maxBufferedEvents, timeout, tokens);
+        }
+
+        /**
+         * These options with a token supplier: called at every connect (the token goes in
+         * {@code Authorization: Bearer}) and before the token's {@code exp} (sent as {@code refresh}).
+         */
+        public Options withTokens(Supplier<Mono<String>> supplier) {
+            return new Options(
+                    transport,
+                    minBackoff,
+                    maxBackoff,
+                    maxPendingRequests,
+                    maxBufferedEvents,
+                    requestTimeout,
+                    Objects.requireNonNull(supplier, "supplier"));
         }
     }
 
     /** What a subscription emits. */
-    public sealed interface Event permits Subscribed, Publication, Resync {}
+    public sealed interface Event permits Subscribed, Publication, Resync, Join, Leave {}
 
     /**
      * The hub answered a (re)subscribe: where the channel stood, and whether the messages missed
@@ -100,6 +152,15 @@ public final class HubProtocolClient implements Disposable {
      * at {@code position}.
      */
     public record Resync(String channel, StreamPosition position) implements Event {}
+
+    /** A connection subscribed to the channel (subscriptions asked with {@code joinLeave}). */
+    public record Join(String channel, ClientInfo client) implements Event {}
+
+    /** A connection left the channel (subscriptions asked with {@code joinLeave}). */
+    public record Leave(String channel, ClientInfo client) implements Event {}
+
+    /** A history reply: the channel's top, and the kept messages asked for, oldest first. */
+    public record History(StreamPosition top, List<Publication> messages) {}
 
     /** The connection's state. */
     public sealed interface State permits Connecting, Connected, Disconnected, Closed {}
@@ -139,6 +200,10 @@ public final class HubProtocolClient implements Disposable {
     final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
     private final Map<Long, MonoSink<JsonNode>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    /** Requests waiting for a connection (they count against maxPendingRequests with the pending). */
+    private final AtomicInteger waiting = new AtomicInteger();
+
+    private final @Nullable TokenRefresh tokens;
     private volatile HubClient.@Nullable Connection connection;
     private volatile boolean closed;
     private boolean closedEmitted;
@@ -151,6 +216,8 @@ public final class HubProtocolClient implements Disposable {
     private HubProtocolClient(List<URI> urls, Options options) {
         this.urls = List.copyOf(urls);
         this.options = options;
+        Supplier<Mono<String>> supplier = options.tokens();
+        this.tokens = supplier == null ? null : new TokenRefresh(this, supplier, options.requestTimeout());
     }
 
     /** Starts connecting (in the background) to the first URL, then the next ones in turn. */
@@ -168,14 +235,22 @@ public final class HubProtocolClient implements Disposable {
         return states.asFlux();
     }
 
+    /** As {@link #subscribe(String, boolean)} without join/leave events. */
+    public Flux<Event> subscribe(String channel) {
+        return subscribe(channel, false);
+    }
+
     /**
      * Subscribes to a channel, now and after every reconnect (with recovery). One subscription per
-     * channel; cancelling the Flux unsubscribes. Errors at once once the client is closed.
+     * channel; cancelling the Flux unsubscribes. Errors at once once the client is closed, and with
+     * {@link CommandException} when the hub refuses the channel for good (name, permission, limit).
+     *
+     * @param joinLeave also emit {@link Join} and {@link Leave} (channels with {@code join-leave})
      */
-    public Flux<Event> subscribe(String channel) {
+    public Flux<Event> subscribe(String channel, boolean joinLeave) {
         Objects.requireNonNull(channel, "channel");
         return Flux.defer(() -> {
-            ChannelSubscription s = new ChannelSubscription(this, channel);
+            ChannelSubscription s = new ChannelSubscription(this, channel, joinLeave);
             if (subscriptions.putIfAbsent(channel, s) != null) {
                 return Flux.error(new IllegalStateException("already subscribed to " + channel));
             }
@@ -199,11 +274,16 @@ public final class HubProtocolClient implements Disposable {
 
     /**
      * Publishes JSON ({@code data}: one JSON value) to a channel; completes with the reply
-     * ({@code offset}, {@code epoch}, {@code subscribers}). Errors with {@link CommandException}
-     * when the hub refuses, {@link IllegalArgumentException} for data that is not one JSON value,
-     * or {@link IllegalStateException} while not connected or when the connection is lost first.
+     * ({@code offset}, {@code epoch}, {@code subscribers}). While the client is reconnecting the
+     * publish waits for the connection (bounded by {@link Options#maxPendingRequests()} and
+     * {@link Options#requestTimeout()}). Errors with {@link CommandException} when the hub refuses,
+     * {@link IllegalArgumentException} for data that is not one JSON value, {@link TimeoutException}
+     * past the request timeout, or {@link IllegalStateException} when the client is closed or the
+     * connection is lost before the reply. After a timeout or a lost connection the message may or
+     * may not have been published.
      */
     public Mono<JsonNode> publish(String channel, String jsonData) {
+        Objects.requireNonNull(channel, "channel");
         return Mono.defer(() -> {
             JsonNode data;
             try {
@@ -214,12 +294,92 @@ public final class HubProtocolClient implements Disposable {
             if (data == null || data.isMissingNode()) {
                 return Mono.error(new IllegalArgumentException("data is empty"));
             }
-            HubClient.Connection c = connection;
-            if (c == null) {
-                return Mono.error(new IllegalStateException("not connected"));
-            }
-            return command(c, "publish", channel, command -> command.set("data", data), true);
+            return request("publish", channel, command -> command.set("data", data));
         });
+    }
+
+    /**
+     * The channel's kept messages (channels with {@code history:N}): the latest {@code limit}, or
+     * with {@code since} (≥ 0) those after that offset, oldest first. Waits for a connection and
+     * errors as {@link #publish}; 115 when the channel keeps no history.
+     *
+     * @param limit at most this many (null: the hub's default, 100)
+     * @param since only messages after this offset (null: the latest)
+     */
+    public Mono<History> history(String channel, @Nullable Integer limit, @Nullable Long since) {
+        Objects.requireNonNull(channel, "channel");
+        return request("history", channel, command -> {
+                    if (limit != null) {
+                        command.put("limit", limit);
+                    }
+                    if (since != null) {
+                        command.put("since", since);
+                    }
+                })
+                .map(reply -> {
+                    StreamPosition top = new StreamPosition(
+                            reply.path("offset").asLong(), reply.path("epoch").asText());
+                    List<Publication> messages = new ArrayList<>();
+                    for (JsonNode m : reply.path("messages")) {
+                        messages.add(new Publication(channel, m.path("offset").asLong(), top.epoch(), m.get("data")));
+                    }
+                    return new History(top, List.copyOf(messages));
+                });
+    }
+
+    /**
+     * Who is subscribed to the channel on every node (channels with {@code presence}). Waits for a
+     * connection and errors as {@link #publish}; 115 when the channel keeps no presence.
+     */
+    public Mono<List<ClientInfo>> presence(String channel) {
+        Objects.requireNonNull(channel, "channel");
+        return request("presence", channel, null).map(reply -> {
+            List<ClientInfo> clients = new ArrayList<>();
+            for (JsonNode c : reply.path("clients")) {
+                clients.add(clientInfo(c));
+            }
+            return List.copyOf(clients);
+        });
+    }
+
+    /** A command of the application: waits for a connection, then for its reply, within the timeout. */
+    private Mono<JsonNode> request(String op, String channel, @Nullable Consumer<ObjectNode> fields) {
+        return connected().flatMap(c -> command(c, op, channel, fields, true)).timeout(options.requestTimeout());
+    }
+
+    /** The connection, now or once the client reconnects; errors when the client is closed or full. */
+    private Mono<HubClient.Connection> connected() {
+        return Mono.defer(() -> {
+            HubClient.Connection c = connection;
+            if (c != null) {
+                return Mono.just(c);
+            }
+            if (closed) {
+                return Mono.error(new IllegalStateException("the client is closed"));
+            }
+            if (waiting.incrementAndGet() + pending.size() > options.maxPendingRequests()) {
+                waiting.decrementAndGet();
+                return Mono.error(new IllegalStateException(
+                        "more than " + options.maxPendingRequests() + " commands wait for a reply"));
+            }
+            return states.asFlux()
+                    // A Connected replayed while that connection is being lost is not the next one.
+                    .filter(s -> (s instanceof Connected && connection != null) || s instanceof Closed)
+                    .next()
+                    .flatMap(s -> {
+                        HubClient.Connection now = connection;
+                        return now != null
+                                ? Mono.just(now)
+                                : Mono.error(new IllegalStateException(
+                                        s instanceof Closed ? "the client is closed" : "connection lost"));
+                    })
+                    .doFinally(signal -> waiting.decrementAndGet());
+        });
+    }
+
+    static ClientInfo clientInfo(JsonNode c) {
+        JsonNode user = c.get("user");
+        return new ClientInfo(c.path("client").asText(), user == null || user.isNull() ? null : user.asText());
     }
 
     /** The connection now, or null. */
@@ -229,10 +389,15 @@ public final class HubProtocolClient implements Disposable {
 
     /**
      * Sends a command on {@code c}; completes with the reply. {@code capped}: counts against
-     * {@link Options#maxPendingRequests()} (publishes; subscriptions must always get through).
+     * {@link Options#maxPendingRequests()} (the application's requests; subscriptions and token
+     * refreshes must always get through).
      */
     Mono<JsonNode> command(
-            HubClient.Connection c, String op, String channel, @Nullable Consumer<ObjectNode> fields, boolean capped) {
+            HubClient.Connection c,
+            String op,
+            @Nullable String channel,
+            @Nullable Consumer<ObjectNode> fields,
+            boolean capped) {
         return Mono.create(sink -> {
             if (capped && pending.size() >= options.maxPendingRequests()) {
                 sink.error(new IllegalStateException(
@@ -240,8 +405,10 @@ public final class HubProtocolClient implements Disposable {
                 return;
             }
             long id = ids.incrementAndGet();
-            ObjectNode command =
-                    JSON.createObjectNode().put("id", id).put("op", op).put("channel", channel);
+            ObjectNode command = JSON.createObjectNode().put("id", id).put("op", op);
+            if (channel != null) {
+                command.put("channel", channel);
+            }
             if (fields != null) {
                 fields.accept(command);
             }
@@ -280,10 +447,12 @@ public final class HubProtocolClient implements Disposable {
             url = urls.get(Math.floorMod(nextUrl++, urls.size()));
             emitState(new Connecting(url, attempt));
         }
-        HubClient.connect(url, options.transport())
-                // A node that takes the TCP connection but never answers the upgrade is given up.
-                .timeout(options.transport().idleTimeout())
-                .subscribe(c -> opened(url, c), e -> {
+        Mono<String> token = tokens == null ? Mono.just("") : tokens.next();
+        token.flatMap(t -> HubClient.connect(url, t.isEmpty() ? options.transport() : bearer(t))
+                        // A node that takes the TCP connection but never answers the upgrade is given up.
+                        .timeout(options.transport().idleTimeout())
+                        .map(c -> Map.entry(c, t)))
+                .subscribe(opened -> opened(url, opened.getKey(), opened.getValue()), e -> {
                     String why = describe(e);
                     // A refused token or origin is not fixed by retrying.
                     boolean refused =
@@ -292,7 +461,14 @@ public final class HubProtocolClient implements Disposable {
                 });
     }
 
-    private void opened(URI url, HubClient.Connection c) {
+    private HubClient.Options bearer(String token) {
+        HubClient.Options t = options.transport();
+        Map<String, String> headers = new LinkedHashMap<>(t.headers());
+        headers.put("Authorization", "Bearer " + token);
+        return new HubClient.Options(t.pingInterval(), t.idleTimeout(), t.maxMessageSize(), t.insecure(), headers);
+    }
+
+    private void opened(URI url, HubClient.Connection c, String token) {
         synchronized (lock) {
             if (closed) {
                 c.close().subscribe();
@@ -301,6 +477,9 @@ public final class HubProtocolClient implements Disposable {
             connection = c;
             openedAt = System.nanoTime();
             emitState(new Connected(url));
+        }
+        if (tokens != null) {
+            tokens.start(c, token);
         }
         c.messages().subscribe(m -> onMessage(c, m.text()), e -> ended(c), () -> ended(c));
         subscriptions.values().forEach(s -> s.send(c));
@@ -329,6 +508,9 @@ public final class HubProtocolClient implements Disposable {
         synchronized (lock) {
             if (c != null && connection == c) {
                 connection = null;
+                if (tokens != null) {
+                    tokens.stop();
+                }
                 if (System.nanoTime() - openedAt >= options.maxBackoff().toNanos()) {
                     attempt = 0; // it lasted: start the backoff again
                 }
@@ -344,8 +526,9 @@ public final class HubProtocolClient implements Disposable {
                     options.maxBackoff().toMillis(),
                     options.minBackoff().toMillis() << Math.min(20, Math.max(0, attempt - 1)));
             // 1001 (shutdown) and 1013 (try again later) mean "reconnect now, elsewhere": at once,
-            // once per node; after a whole round of them the backoff applies.
-            boolean now = (code == 1001 || code == 1013) && attempt < urls.size();
+            // once per node; after a whole round of them the backoff applies. 4003 (token
+            // expired) with a token supplier: at once too, with a new token.
+            boolean now = (code == 1001 || code == 1013 || (code == 4003 && tokens != null)) && attempt < urls.size();
             delay = now
                     ? Duration.ZERO
                     : Duration.ofMillis(ThreadLocalRandom.current().nextLong(capMillis + 1));
@@ -359,6 +542,9 @@ public final class HubProtocolClient implements Disposable {
         closed = true;
         HubClient.Connection c = connection;
         connection = null;
+        if (tokens != null) {
+            tokens.stop();
+        }
         emitState(new Closed(reason));
         subscriptions.values().forEach(s -> s.end(error));
         if (c != null) {
@@ -395,6 +581,10 @@ public final class HubProtocolClient implements Disposable {
         }
         if (message.has("unsubscribed")) {
             s.resend(c); // the server lost messages: subscribe again, recovering them
+        } else if (message.has("join")) {
+            s.presence(true, clientInfo(message.get("join")));
+        } else if (message.has("leave")) {
+            s.presence(false, clientInfo(message.get("leave")));
         } else if (message.has("offset") && message.has("data")) {
             s.publication(message.path("offset").asLong(), message.get("data"));
         }
