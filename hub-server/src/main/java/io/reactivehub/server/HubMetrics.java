@@ -87,8 +87,18 @@ public final class HubMetrics {
         rateLimited = Counter.builder("hub_rate_limited")
                 .description("Publishes refused by the per-connection rate limit")
                 .register(registry);
-        for (String reason : new String[] {"origin", "max_connections", "max_connections_per_ip", "shutdown"}) {
+        for (String reason : new String[] {
+            "origin",
+            "max_connections",
+            "max_connections_per_ip",
+            "shutdown",
+            "max_pending_connections",
+            "max_pending_connections_per_ip"
+        }) {
             rejected(reason, 0);
+        }
+        for (String kind : new String[] {"request", "keep_alive"}) {
+            httpTimeout(kind, 0);
         }
         publish = Timer.builder("hub_publish_latency")
                 .description("From a client's publish to the broker's confirmation: in every local subscriber's queue "
@@ -138,7 +148,30 @@ public final class HubMetrics {
     private void rejected(String reason, int n) {
         Counter.builder("hub_connections_rejected")
                 .tag("reason", reason)
-                .description("Upgrades refused before any WebSocket was opened")
+                .description("Upgrades refused before any WebSocket was opened, and new connections closed "
+                        + "at once over the pending-connection caps")
+                .register(registry)
+                .increment(n);
+    }
+
+    /** A gauge read from {@code value} (held strongly). */
+    public void gauge(String name, String description, IntSupplier value) {
+        Gauge.builder(name, value, IntSupplier::getAsInt)
+                .strongReference(true)
+                .description(description)
+                .register(registry);
+    }
+
+    /** A connection that had not upgraded was closed: a request too slow, or idle between requests. */
+    public void httpTimeout(String kind) {
+        httpTimeout(kind, 1);
+    }
+
+    private void httpTimeout(String kind, int n) {
+        Counter.builder("hub_http_timeouts")
+                .tag("kind", kind)
+                .description("Connections closed before upgrading: a request not in within --handshake-timeout "
+                        + "(request), or no next request within --keep-alive-timeout (keep_alive)")
                 .register(registry)
                 .increment(n);
     }

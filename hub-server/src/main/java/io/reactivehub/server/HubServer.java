@@ -41,7 +41,10 @@ public final class HubServer implements AutoCloseable {
         Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(config, "config");
         HubRoutes routes = new HubRoutes(hub, config);
-        HttpServer http = HttpServer.create().host(config.host()).port(config.port());
+        HttpServer http = HttpServer.create()
+                .host(config.host())
+                .port(config.port())
+                .doOnChannelInit((observer, channel, remote) -> routes.initChannel(channel));
         ServerConfig.TlsFiles tls = config.tls();
         if (tls != null) {
             Http11SslContextSpec ssl = Http11SslContextSpec.forServer(
@@ -108,6 +111,11 @@ public final class HubServer implements AutoCloseable {
     /** Open WebSocket connections now. */
     public int connections() {
         return routes.sessions().size();
+    }
+
+    /** Connections accepted and not upgraded now (handshaking, or plain HTTP requests). */
+    public int pendingConnections() {
+        return routes.pendingConnections();
     }
 
     /**

@@ -163,6 +163,42 @@ final class ServeCommand implements Callable<Integer> {
     List<String> allowedOrigins;
 
     @Option(
+            names = "--handshake-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_HANDSHAKE_TIMEOUT:-" + ConnectionLimits.DEFAULT_HANDSHAKE_TIMEOUT + "}",
+            converter = DurationConverter.class,
+            description = "A new connection's first request (an upgrade, or any HTTP request with its body) must "
+                    + "arrive within this, else it is closed (HUB_HANDSHAKE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    Duration handshakeTimeout;
+
+    @Option(
+            names = "--keep-alive-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_KEEP_ALIVE_TIMEOUT:-" + ConnectionLimits.DEFAULT_KEEP_ALIVE_TIMEOUT + "}",
+            converter = DurationConverter.class,
+            description = "An HTTP connection (not a WebSocket) idle this long between requests is closed "
+                    + "(HUB_KEEP_ALIVE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    Duration keepAliveTimeout;
+
+    @Option(
+            names = "--max-pending-connections",
+            paramLabel = "N",
+            defaultValue =
+                    "${env:HUB_MAX_PENDING_CONNECTIONS:-" + ConnectionLimits.DEFAULT_MAX_PENDING_CONNECTIONS + "}",
+            description = "Connections accepted and not upgraded to a WebSocket (handshaking, or HTTP requests); "
+                    + "more are closed at once (HUB_MAX_PENDING_CONNECTIONS). Default: ${DEFAULT-VALUE}")
+    int maxPendingConnections;
+
+    @Option(
+            names = "--max-pending-connections-per-ip",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_MAX_PENDING_CONNECTIONS_PER_IP:-"
+                    + ConnectionLimits.DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP + "}",
+            description = "The same from one remote address (HUB_MAX_PENDING_CONNECTIONS_PER_IP). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int maxPendingConnectionsPerIp;
+
+    @Option(
             names = "--tls-cert",
             paramLabel = "FILE",
             defaultValue = "${env:HUB_TLS_CERT}",
@@ -320,7 +356,16 @@ final class ServeCommand implements Callable<Integer> {
                 .closeTimeout(closeTimeout)
                 .heartbeat(pingInterval, idleTimeout)
                 .limits(new ConnectionLimits(
-                        maxConnections, maxConnectionsPerIp, maxSubscriptions, publishRate, publishBurst, origins))
+                        maxConnections,
+                        maxConnectionsPerIp,
+                        maxSubscriptions,
+                        publishRate,
+                        publishBurst,
+                        origins,
+                        handshakeTimeout,
+                        keepAliveTimeout,
+                        maxPendingConnections,
+                        maxPendingConnectionsPerIp))
                 .tls(tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey))
                 .tokens(tokens)
                 .compression(new ServerConfig.Compression(!noCompression, compressionMinSize))

@@ -1,5 +1,7 @@
 package io.reactivehub.server.config;
 
+import io.reactivehub.core.Durations;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +24,16 @@ import org.jspecify.annotations.Nullable;
  *                            connections; a request with another {@code Origin} header gets HTTP 403.
  *                            Empty (the default) allows every origin; requests without an Origin
  *                            header (non-browser clients) are always allowed
+ * @param handshakeTimeout    a new connection's first request (headers and body) must arrive within
+ *                            this, and every later request's body; else the connection is closed
+ *                            ({@code 5s} by default)
+ * @param keepAliveTimeout    a connection that has not upgraded and waits for its next HTTP request
+ *                            this long is closed ({@code 30s} by default)
+ * @param maxPendingConnections      connections accepted and not upgraded (handshaking, or HTTP
+ *                            requests), over all clients; more are closed at once
+ *                            ({@value #DEFAULT_MAX_PENDING_CONNECTIONS} by default)
+ * @param maxPendingConnectionsPerIp the same, from one remote address
+ *                            ({@value #DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP} by default)
  */
 public record ConnectionLimits(
         int maxConnections,
@@ -29,12 +41,20 @@ public record ConnectionLimits(
         int maxSubscriptions,
         int publishRate,
         int publishBurst,
-        List<String> allowedOrigins) {
+        List<String> allowedOrigins,
+        Duration handshakeTimeout,
+        Duration keepAliveTimeout,
+        int maxPendingConnections,
+        int maxPendingConnectionsPerIp) {
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 20_000;
     public static final int DEFAULT_MAX_SUBSCRIPTIONS = 1000;
     public static final int DEFAULT_PUBLISH_RATE = 0;
     public static final int DEFAULT_PUBLISH_BURST = 100;
+    public static final String DEFAULT_HANDSHAKE_TIMEOUT = "5s";
+    public static final String DEFAULT_KEEP_ALIVE_TIMEOUT = "30s";
+    public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 10_000;
+    public static final int DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP = 1000;
     /** Publishes refused in a row after which a connection is closed with 1008. */
     public static final int ABUSE_THRESHOLD = 100;
 
@@ -46,6 +66,27 @@ public record ConnectionLimits(
             DEFAULT_PUBLISH_BURST,
             List.of());
 
+    /** The first six limits, with the defaults of the handshake's. */
+    public ConnectionLimits(
+            int maxConnections,
+            int maxConnectionsPerIp,
+            int maxSubscriptions,
+            int publishRate,
+            int publishBurst,
+            List<String> allowedOrigins) {
+        this(
+                maxConnections,
+                maxConnectionsPerIp,
+                maxSubscriptions,
+                publishRate,
+                publishBurst,
+                allowedOrigins,
+                Durations.parse(DEFAULT_HANDSHAKE_TIMEOUT),
+                Durations.parse(DEFAULT_KEEP_ALIVE_TIMEOUT),
+                DEFAULT_MAX_PENDING_CONNECTIONS,
+                DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP);
+    }
+
     public ConnectionLimits {
         positive("maxConnections", maxConnections);
         positive("maxConnectionsPerIp", maxConnectionsPerIp);
@@ -55,6 +96,16 @@ public record ConnectionLimits(
         }
         positive("publishBurst", publishBurst);
         allowedOrigins = List.copyOf(Objects.requireNonNull(allowedOrigins, "allowedOrigins"));
+        positive("handshakeTimeout", Objects.requireNonNull(handshakeTimeout, "handshakeTimeout"));
+        positive("keepAliveTimeout", Objects.requireNonNull(keepAliveTimeout, "keepAliveTimeout"));
+        positive("maxPendingConnections", maxPendingConnections);
+        positive("maxPendingConnectionsPerIp", maxPendingConnectionsPerIp);
+    }
+
+    private static void positive(String name, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + value);
+        }
     }
 
     private static void positive(String name, int value) {
@@ -64,21 +115,74 @@ public record ConnectionLimits(
     }
 
     public ConnectionLimits withMaxConnections(int max, int perIp) {
-        return new ConnectionLimits(max, perIp, maxSubscriptions, publishRate, publishBurst, allowedOrigins);
+        return new ConnectionLimits(
+                max,
+                perIp,
+                maxSubscriptions,
+                publishRate,
+                publishBurst,
+                allowedOrigins,
+                handshakeTimeout,
+                keepAliveTimeout,
+                maxPendingConnections,
+                maxPendingConnectionsPerIp);
     }
 
     public ConnectionLimits withMaxSubscriptions(int max) {
         return new ConnectionLimits(
-                maxConnections, maxConnectionsPerIp, max, publishRate, publishBurst, allowedOrigins);
+                maxConnections,
+                maxConnectionsPerIp,
+                max,
+                publishRate,
+                publishBurst,
+                allowedOrigins,
+                handshakeTimeout,
+                keepAliveTimeout,
+                maxPendingConnections,
+                maxPendingConnectionsPerIp);
     }
 
     public ConnectionLimits withPublishRate(int rate, int burst) {
-        return new ConnectionLimits(maxConnections, maxConnectionsPerIp, maxSubscriptions, rate, burst, allowedOrigins);
+        return new ConnectionLimits(
+                maxConnections,
+                maxConnectionsPerIp,
+                maxSubscriptions,
+                rate,
+                burst,
+                allowedOrigins,
+                handshakeTimeout,
+                keepAliveTimeout,
+                maxPendingConnections,
+                maxPendingConnectionsPerIp);
     }
 
     public ConnectionLimits withAllowedOrigins(List<String> origins) {
         return new ConnectionLimits(
-                maxConnections, maxConnectionsPerIp, maxSubscriptions, publishRate, publishBurst, origins);
+                maxConnections,
+                maxConnectionsPerIp,
+                maxSubscriptions,
+                publishRate,
+                publishBurst,
+                origins,
+                handshakeTimeout,
+                keepAliveTimeout,
+                maxPendingConnections,
+                maxPendingConnectionsPerIp);
+    }
+
+    /** These limits with other handshake limits. */
+    public ConnectionLimits withHandshake(Duration handshake, Duration keepAlive, int maxPending, int maxPendingPerIp) {
+        return new ConnectionLimits(
+                maxConnections,
+                maxConnectionsPerIp,
+                maxSubscriptions,
+                publishRate,
+                publishBurst,
+                allowedOrigins,
+                handshake,
+                keepAlive,
+                maxPending,
+                maxPendingPerIp);
     }
 
     /** Whether a browser of {@code origin} (null: not a browser) may connect. */

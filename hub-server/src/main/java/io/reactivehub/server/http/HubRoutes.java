@@ -1,5 +1,6 @@
 package io.reactivehub.server.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -47,6 +48,7 @@ public final class HubRoutes {
     private final SessionContext context;
     private final Admission admission;
     private final ServerApi api;
+    private final PendingConnections pending;
     private final HubProtocol hubProtocol;
     private final Codec rawDeflate;
     private final SharedDeflateHandshaker deflate;
@@ -61,6 +63,7 @@ public final class HubRoutes {
         this.context = new SessionContext(hub, config, sessions, metrics);
         this.admission = new Admission(config, sessions, metrics, () -> draining);
         this.api = new ServerApi(hub, config.apiKey(), metrics);
+        this.pending = new PendingConnections(config.limits(), metrics);
         // One compressing codec per protocol for the whole server: every connection that negotiated
         // permessage-deflate shares the one compressed frame of a message.
         int minSize = config.compression().minSize();
@@ -84,6 +87,20 @@ public final class HubRoutes {
                 .get("/api/channels/{channel}/history", api::history)
                 .get("/health", this::health)
                 .get("/metrics", this::metrics);
+    }
+
+    /**
+     * For each new connection, once its HTTP codec is in place (e.g. from
+     * {@code HttpServer.doOnChannelInit}): counts it among the connections not upgraded, closes it
+     * over the caps, and guards its requests with the handshake and keep-alive timeouts.
+     */
+    public void initChannel(Channel channel) {
+        pending.accept(channel);
+    }
+
+    /** Connections accepted and not upgraded now. */
+    public int pendingConnections() {
+        return pending.size();
     }
 
     /** The open sessions. */
