@@ -34,7 +34,11 @@ public enum ErrorCode {
     /** The broker (Redis) cannot be reached; nothing was published. Retry later. */
     UNAVAILABLE(114),
     /** The channel does not keep what was asked for (history or presence is off for it). */
-    NOT_ENABLED(115);
+    NOT_ENABLED(115),
+    /** A request (the server API's body, or its data) is over the maximum message size. */
+    TOO_LARGE(116),
+    /** Too many failed attempts (wrong API keys) from this address: wait and retry. */
+    TOO_MANY_FAILURES(117);
 
     private final int code;
 

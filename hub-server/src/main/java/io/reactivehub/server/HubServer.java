@@ -7,6 +7,8 @@ import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.server.http.HubRoutes;
 import io.reactivehub.server.session.DisconnectReason;
 import io.reactivehub.server.session.Session;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -76,6 +78,12 @@ public final class HubServer implements AutoCloseable {
         log.info(
                 "server API (/api/publish, /api/channels/...): {}",
                 config.apiKey() != null ? "on" : "off (no --api-key)");
+        if (config.apiKey() != null && config.tls() == null && !loopback(config.host())) {
+            log.warn(
+                    "the server API key travels in clear text to {}: serve TLS (--tls-cert, --tls-key) "
+                            + "or bind to a loopback address",
+                    config.host());
+        }
         QueueLimits queue = config.queueLimits();
         log.info(
                 "limits: max message {} bytes, queue {} messages / {} bytes per connection ({} slow consumers), "
@@ -89,6 +97,14 @@ public final class HubServer implements AutoCloseable {
                 config.compression().enabled()
                         ? "on (from " + config.compression().minSize() + " bytes)"
                         : "off");
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** The bound port (useful with port 0). */

@@ -13,9 +13,11 @@ import io.reactivehub.core.PayloadType;
 import io.reactivehub.server.HubMetrics;
 import io.reactivehub.server.protocol.Failure;
 import io.reactivehub.server.protocol.HubJson;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -27,17 +29,36 @@ import reactor.netty.http.server.HttpServerResponse;
 /**
  * The server API for backends, with {@code Authorization: apikey <key>}: publish, and read a
  * channel's presence and history. Replies and errors are the hub protocol's JSON (without an
- * {@code id}); 401 for a missing or wrong key, 404 when no key is configured (the API is off).
+ * {@code id}); 401 for a missing or wrong key, 429 after {@value #MAX_KEY_FAILURES} wrong keys
+ * from one address within a minute (until the minute ends), 404 when no key is configured (the
+ * API is off). A publish body over the maximum message size (plus room for the channel) gets 413
+ * before it is read, and so does data over the maximum message size.
  */
 final class ServerApi {
+    static final int MAX_KEY_FAILURES = 10;
+    /** Room in a publish body for the channel and the JSON around the data. */
+    private static final int ENVELOPE = 1024;
+
     private final Hub hub;
     private final @Nullable String apiKey;
     private final HubMetrics metrics;
+    private final int maxMessageSize;
+    private final FailureThrottle keyFailures = new FailureThrottle(MAX_KEY_FAILURES, Duration.ofMinutes(1), 10_000);
 
-    ServerApi(Hub hub, @Nullable String apiKey, HubMetrics metrics) {
+    ServerApi(Hub hub, @Nullable String apiKey, int maxMessageSize, HubMetrics metrics) {
         this.hub = hub;
         this.apiKey = apiKey;
+        this.maxMessageSize = maxMessageSize;
         this.metrics = metrics;
+    }
+
+    /** Thrown while reading a body past its cap. */
+    private static final class TooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge() {
+            super(null, null, false, false);
+        }
     }
 
     /**
@@ -49,9 +70,24 @@ final class ServerApi {
         if (refused != null) {
             return refused;
         }
+        long cap = (long) maxMessageSize + ENVELOPE;
+        String declared = req.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (declared != null
+                && declared.chars().allMatch(Character::isDigit)
+                && declared.length() < 19
+                && Long.parseLong(declared) > cap) {
+            return tooLarge(res, "the body is over " + cap + " bytes");
+        }
         return req.receive()
-                .aggregate()
                 .asByteArray()
+                .reduceWith(ByteArrayOutputStream::new, (body, chunk) -> {
+                    if (body.size() + chunk.length > cap) {
+                        throw new TooLarge();
+                    }
+                    body.writeBytes(chunk);
+                    return body;
+                })
+                .map(ByteArrayOutputStream::toByteArray)
                 .defaultIfEmpty(new byte[0])
                 .flatMap(body -> {
                     JsonNode command;
@@ -73,6 +109,9 @@ final class ServerApi {
                         return badRequest(res, ErrorCode.MISSING_FIELD, "missing field 'data'");
                     }
                     byte[] payload = HubJson.payload(data);
+                    if (payload.length > maxMessageSize) {
+                        return tooLarge(res, "data is over the maximum message size (" + maxMessageSize + " bytes)");
+                    }
                     long start = System.nanoTime();
                     return hub.publish(ChannelName.of(channel.asText()), payload, PayloadType.JSON)
                             .flatMap(result -> {
@@ -80,7 +119,17 @@ final class ServerApi {
                                 return Responses.json(res, HttpResponseStatus.OK, HubJson.published(null, result));
                             })
                             .onErrorResume(e -> failure(res, "publish", e));
-                });
+                })
+                .onErrorResume(TooLarge.class, e -> tooLarge(res, "the body is over " + cap + " bytes"));
+    }
+
+    /** 413; the connection closes after it (an unread body may follow). */
+    private Mono<Void> tooLarge(HttpServerResponse res, String why) {
+        metrics.oversized();
+        return Responses.json(
+                res.keepAlive(false),
+                HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                HubJson.error(null, ErrorCode.TOO_LARGE, why));
     }
 
     /** {@code GET /api/channels/{channel}/presence}: who is subscribed, on every node. */
@@ -134,6 +183,13 @@ final class ServerApi {
                     HttpResponseStatus.NOT_FOUND,
                     HubJson.error(null, ErrorCode.UNKNOWN_OP, "the server API is off (no --api-key)"));
         }
+        String ip = Admission.ip(req);
+        if (keyFailures.blocked(ip)) {
+            return Responses.json(
+                    res,
+                    HttpResponseStatus.TOO_MANY_REQUESTS,
+                    HubJson.error(null, ErrorCode.TOO_MANY_FAILURES, "too many wrong API keys: retry in a minute"));
+        }
         String auth = req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
         if (auth == null
                 || !auth.regionMatches(true, 0, "apikey ", 0, 7)
@@ -141,6 +197,7 @@ final class ServerApi {
                         auth.substring(7).trim().getBytes(StandardCharsets.UTF_8),
                         key.getBytes(StandardCharsets.UTF_8))) {
             metrics.authFailure();
+            keyFailures.failed(ip);
             return Responses.json(
                     res,
                     HttpResponseStatus.UNAUTHORIZED,

@@ -29,11 +29,16 @@ public record Failure(ErrorCode code, String message) {
         return new Failure(code, String.valueOf(e.getMessage()));
     }
 
-    /** 503 broker unavailable or hub closed, 404 not enabled, 500 the hub's own failure, 400 bad input. */
+    /**
+     * 503 broker unavailable or hub closed, 404 not enabled, 413 too large, 429 too many failures,
+     * 500 the hub's own failure, 400 bad input.
+     */
     public HttpResponseStatus httpStatus() {
         return switch (code) {
             case UNAVAILABLE, HUB_CLOSED -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             case NOT_ENABLED -> HttpResponseStatus.NOT_FOUND;
+            case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+            case TOO_MANY_FAILURES -> HttpResponseStatus.TOO_MANY_REQUESTS;
             case INTERNAL -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
             default -> HttpResponseStatus.BAD_REQUEST;
         };
