@@ -121,6 +121,70 @@ class FrameConformanceIT {
         }
     }
 
+    /** Joins a channel of its own having negotiated permessage-deflate. */
+    private WsTestClient joinDeflate() throws IOException {
+        String channel = "room" + channels++;
+        ChannelName name = ChannelName.of(channel);
+        WsTestClient client = WsTestClient.connect(
+                fixture.port(), "/ws/" + channel, "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+        assertThat(client.handshake.toLowerCase()).contains("permessage-deflate");
+        await().atMost(Duration.ofSeconds(30)).until(() -> fixture.hub.subscriberCount(name) > 0);
+        return client;
+    }
+
+    private static final int RSV1 = 4;
+
+    @Test
+    void withDeflateACompressedMessageStillPasses() throws Exception {
+        try (WsTestClient c = joinDeflate()) {
+            byte[] compressed = CompressionIT.deflate("hello world".getBytes(StandardCharsets.UTF_8));
+            c.sendFrame(false, RSV1, 0x1, java.util.Arrays.copyOf(compressed, 3));
+            c.sendFrame(true, 0, 0x0, java.util.Arrays.copyOfRange(compressed, 3, compressed.length));
+            assertThat(c.readText()).isEqualTo("hello world");
+        }
+    }
+
+    @Test
+    void withDeflateRsv1OnAContinuationCloses1002() throws Exception {
+        try (WsTestClient c = joinDeflate()) {
+            byte[] compressed = CompressionIT.deflate("hello world".getBytes(StandardCharsets.UTF_8));
+            c.sendFrame(false, RSV1, 0x1, java.util.Arrays.copyOf(compressed, 3));
+            c.sendFrame(true, RSV1, 0x0, java.util.Arrays.copyOfRange(compressed, 3, compressed.length));
+            assertThat(closeCodeThenEof(c)).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        }
+    }
+
+    @Test
+    void withDeflateRsv1OnAContinuationOfAPlainMessageCloses1002() throws Exception {
+        try (WsTestClient c = joinDeflate()) {
+            c.sendFrame(false, 0, 0x1, "hel".getBytes(StandardCharsets.UTF_8));
+            c.sendFrame(true, RSV1, 0x0, "lo".getBytes(StandardCharsets.UTF_8));
+            assertThat(closeCodeThenEof(c)).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        }
+    }
+
+    @Test
+    void withDeflateRsv1OnAControlFrameCloses1002() throws Exception {
+        for (int opcode : new int[] {0x8, 0x9, 0xA}) {
+            try (WsTestClient c = joinDeflate()) {
+                byte[] payload = opcode == 0x8 ? new byte[] {0x03, (byte) 0xE8} : new byte[] {1};
+                c.sendFrame(true, RSV1, opcode, payload);
+                assertThat(closeCodeThenEof(c)).as("opcode %d", opcode).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+            }
+        }
+    }
+
+    @Test
+    void withDeflateRsv2AndRsv3Close1002() throws Exception {
+        byte[] compressed = CompressionIT.deflate("hello".getBytes(StandardCharsets.UTF_8));
+        for (int rsv : new int[] {1, 2, 3, RSV1 | 1, RSV1 | 2}) {
+            try (WsTestClient c = joinDeflate()) {
+                c.sendFrame(true, rsv, 0x1, (rsv & RSV1) != 0 ? compressed : "hello".getBytes(StandardCharsets.UTF_8));
+                assertThat(closeCodeThenEof(c)).as("rsv %d", rsv).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+            }
+        }
+    }
+
     @Test
     void reservedOpcodesClose1002() throws Exception {
         for (int opcode : new int[] {0x3, 0x7, 0xB, 0xF}) {
@@ -139,15 +203,90 @@ class FrameConformanceIT {
         }
     }
 
+    /** Reads the server's close frame, then asserts that the server closed the TCP connection after it. */
+    private static int closeCodeThenEof(WsTestClient c) throws IOException {
+        WsTestClient.Frame frame = c.read();
+        assertThat(frame.isClose())
+                .as("a close frame, got opcode %d", frame.opcode())
+                .isTrue();
+        assertThat(c.isClosedByPeer()).as("TCP closed after the close frame").isTrue();
+        return frame.closeCode();
+    }
+
+    private static byte[] closePayload(int code, byte... reason) {
+        byte[] payload = new byte[2 + reason.length];
+        payload[0] = (byte) (code >> 8);
+        payload[1] = (byte) code;
+        System.arraycopy(reason, 0, payload, 2, reason.length);
+        return payload;
+    }
+
     @Test
-    void invalidCloseCodesClose1002() throws Exception {
-        for (int code : new int[] {0, 999, 1004, 1005, 1006, 1016, 2000, 2999}) {
+    void invalidCloseCodesGetAClose1002ThenTheTcpClose() throws Exception {
+        int[] invalid = {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535};
+        for (int code : invalid) {
+            try (WsTestClient bystander = join();
+                    WsTestClient c = joinSame()) {
+                c.sendClose(code);
+                assertThat(closeCodeThenEof(c)).as("close code %d", code).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+                bystanderStillServed(bystander);
+            }
+        }
+    }
+
+    @Test
+    void validCloseCodesAreEchoedThenTheTcpClose() throws Exception {
+        int[] valid = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999};
+        for (int code : valid) {
             try (WsTestClient c = join()) {
                 c.sendClose(code);
-                // Netty fails the connection: a 1002 close, or (once the client has begun the
-                // closing handshake) the TCP connection closed at once; both are RFC 6455 7.1.7.
-                assertThat(c.readCloseCode()).as("close code %d", code).isIn(CloseCodes.PROTOCOL_ERROR, -1);
+                assertThat(closeCodeThenEof(c)).as("close code %d", code).isEqualTo(code);
             }
+        }
+    }
+
+    @Test
+    void aCloseWithoutPayloadIsEchoedWithoutPayload() throws Exception {
+        try (WsTestClient c = join()) {
+            c.sendFrame(true, 0, 0x8, new byte[0]);
+            WsTestClient.Frame frame = c.read();
+            assertThat(frame.isClose()).isTrue();
+            assertThat(frame.payload()).isEmpty();
+            assertThat(c.isClosedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void aOneByteClosePayloadGetsAClose1002() throws Exception {
+        try (WsTestClient c = join()) {
+            c.sendFrame(true, 0, 0x8, new byte[] {0x03});
+            assertThat(closeCodeThenEof(c)).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        }
+    }
+
+    @Test
+    void aCloseReasonThatIsNotUtf8GetsAClose1007() throws Exception {
+        byte[][] reasons = {
+            {(byte) 0xC3, (byte) 0x28}, // bad continuation byte
+            {'o', 'k', (byte) 0xF0, (byte) 0x9F}, // truncated sequence
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // a UTF-16 surrogate
+            {(byte) 0xC0, (byte) 0x80} // overlong NUL
+        };
+        for (byte[] reason : reasons) {
+            try (WsTestClient c = join()) {
+                c.sendFrame(true, 0, 0x8, closePayload(1000, reason));
+                assertThat(closeCodeThenEof(c)).isEqualTo(CloseCodes.INVALID_PAYLOAD);
+            }
+        }
+    }
+
+    @Test
+    void aCloseWithAUtf8ReasonIsEchoed() throws Exception {
+        try (WsTestClient c = join()) {
+            c.sendFrame(true, 0, 0x8, closePayload(1000, "bye \u00e9\u20ac".getBytes(StandardCharsets.UTF_8)));
+            WsTestClient.Frame frame = c.read();
+            assertThat(frame.closeCode()).isEqualTo(1000);
+            assertThat(c.isClosedByPeer()).isTrue();
         }
     }
 

@@ -1,7 +1,6 @@
 package io.reactivehub.server.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.reactivehub.server.HubMetrics;
@@ -22,9 +21,10 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * Every check before a WebSocket upgrade, cheapest refusal first: not an upgrade (426), shutting
- * down (503), origin (403), connection limits (503, 429), token (401). Each refusal is counted and
- * logged once; nothing is held for a refused request. Counts are of open sessions, so a burst of
+ * Every check before a WebSocket upgrade, cheapest refusal first: not an upgrade or a malformed
+ * handshake (426, 400: {@link OpeningHandshake}), shutting down (503), origin (403), connection
+ * limits (503, 429), token (401). Each refusal past the handshake is counted and logged once;
+ * nothing is held for a refused request. Counts are of open sessions, so a burst of
  * simultaneous upgrades can overshoot a limit by the upgrades in flight.
  */
 final class Admission {
@@ -54,11 +54,10 @@ final class Admission {
     }
 
     Result admit(HttpServerRequest req) {
-        if (!req.requestHeaders().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
-            return (Refused) res -> res.status(HttpResponseStatus.UPGRADE_REQUIRED)
-                    .header(HttpHeaderNames.UPGRADE, "websocket")
-                    .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                    .sendString(Mono.just("this endpoint speaks WebSocket only\n"));
+        Refused malformed = OpeningHandshake.check(req.requestHeaders());
+        if (malformed != null) {
+            log.debug("refused a connection from {}: malformed WebSocket handshake", ip(req));
+            return malformed;
         }
         if (draining.getAsBoolean()) {
             return refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "shutdown", "server shutting down");

@@ -4,7 +4,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtensionHandler;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.Codec;
@@ -82,6 +84,7 @@ public final class HubRoutes {
         return routes.get("/ws", (req, res) -> raw(req, res, DEFAULT_CHANNEL))
                 .get("/ws/{channel}", this::rawChannel)
                 .get("/hub", (req, res) -> upgrade(req, res, hubProtocol))
+                .route(req -> !HttpMethod.GET.equals(req.method()) && isWebSocketPath(req.uri()), this::getOnly)
                 .post("/api/publish", api::publish)
                 .get("/api/channels/{channel}/presence", api::presence)
                 .get("/api/channels/{channel}/history", api::history)
@@ -111,6 +114,22 @@ public final class HubRoutes {
     /** From now on every upgrade is refused with 503 and {@code /health} says DRAINING. */
     public void drain() {
         draining = true;
+    }
+
+    /** {@code /ws}, {@code /ws/{channel}} or {@code /hub}, whatever the query. */
+    private static boolean isWebSocketPath(String uri) {
+        String path = new QueryStringDecoder(uri).rawPath();
+        return path.equals("/hub")
+                || path.equals("/ws")
+                || (path.startsWith("/ws/") && path.indexOf('/', 4) < 0 && path.length() > 4);
+    }
+
+    /** A WebSocket opening handshake is a GET (RFC 6455 section 4.1): 405 for anything else. */
+    private Publisher<Void> getOnly(HttpServerRequest req, HttpServerResponse res) {
+        return Responses.text(
+                res.header(HttpHeaderNames.ALLOW, HttpMethod.GET.name()),
+                HttpResponseStatus.METHOD_NOT_ALLOWED,
+                "a WebSocket endpoint: open it with a GET upgrade request");
     }
 
     private Publisher<Void> rawChannel(HttpServerRequest req, HttpServerResponse res) {

@@ -1,23 +1,37 @@
 package io.reactivehub.server.transport;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.CodecException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.ReferenceCountUtil;
 import io.reactivehub.server.CloseCodes;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import reactor.netty.Connection;
 
 /**
  * The inbound checks Reactor Netty leaves out, added after the handshake between Netty's frame
- * decoder and the reactive bridge. The decoder already closes with 1002 on bad opcodes, unmasked
- * or oversized control frames, bad close codes and bad fragmentation, and with 1009 on a single
- * frame over the size limit. After these guards, the session sees only whole, UTF-8-valid
+ * decoder and the reactive bridge. The decoder (swapped for a {@link HubFrameDecoder}) already
+ * closes with 1002 on bad opcodes, unmasked or oversized control frames, a one-byte close body and
+ * bad fragmentation, and with 1009 on a single frame over the size limit; the wire rules, before
+ * any extension decoder, close with 1002 on misplaced reserved bits and bad close codes, and with
+ * 1007 on a close reason that is not UTF-8. Every violation is answered with a close frame, then
+ * the TCP connection is closed. After these guards, the session sees only whole, UTF-8-valid
  * messages within the size limit, carrying no reserved bits.
  */
 public final class FrameGuards {
@@ -29,6 +43,22 @@ public final class FrameGuards {
      * @param oversized called for every message closed with 1009 because it was too big
      */
     public static void install(Connection connection, int maxMessageSize, Runnable oversized) {
+        ChannelPipeline pipeline = connection.channel().pipeline();
+        // Right after the handshake, before the first read: Netty's decoder has seen no bytes yet.
+        if (pipeline.get(PipelineNames.WEBSOCKET_DECODER) instanceof WebSocket13FrameDecoder) {
+            pipeline.replace(
+                    PipelineNames.WEBSOCKET_DECODER,
+                    PipelineNames.WEBSOCKET_DECODER,
+                    new HubFrameDecoder(maxMessageSize));
+            // After both the decoder and the (outbound) encoder, so that its close frame gets encoded.
+            List<String> names = pipeline.names();
+            boolean encoderLast =
+                    names.indexOf(PipelineNames.WEBSOCKET_ENCODER) > names.indexOf(PipelineNames.WEBSOCKET_DECODER);
+            pipeline.addAfter(
+                    encoderLast ? PipelineNames.WEBSOCKET_ENCODER : PipelineNames.WEBSOCKET_DECODER,
+                    PipelineNames.WIRE_RULES,
+                    new WireRules(SharedDeflateHandshaker.isNegotiated(connection.channel())));
+        }
         connection
                 .addHandlerLast(PipelineNames.RESERVED_BITS_GUARD, new ReservedBitsGuard(oversized))
                 .addHandlerLast(PipelineNames.UTF8_GUARD, new Utf8FrameValidator(true))
@@ -38,6 +68,92 @@ public final class FrameGuards {
     /** Writes a close frame, then closes the TCP connection once it is sent. */
     public static void closeWith(ChannelHandlerContext ctx, int code, String reason) {
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * What must be checked before any extension decoder touches a frame (the inflater clears RSV1
+     * from a compressed message's continuations): RSV2 and RSV3, which no extension here uses; RSV1
+     * on a control frame, a continuation (RFC 7692 section 6.1) or, without permessage-deflate, on
+     * any frame: 1002. A close frame's body: one byte, or a code that may not be sent (RFC 6455
+     * section 7.4), 1002; a reason that is not UTF-8, 1007. After answering it drops whatever follows.
+     */
+    static final class WireRules extends ChannelInboundHandlerAdapter {
+        private static final int RSV1 = 0x4;
+        private final boolean deflate;
+        private boolean failed;
+
+        /** @param deflate whether permessage-deflate was negotiated (RSV1 marks compressed messages) */
+        WireRules(boolean deflate) {
+            this.deflate = deflate;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (failed) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof WebSocketFrame frame) {
+                int code = violation(frame);
+                if (code != 0) {
+                    failed = true;
+                    ReferenceCountUtil.release(msg);
+                    closeWith(
+                            ctx,
+                            code,
+                            code == CloseCodes.INVALID_PAYLOAD
+                                    ? "close reason is not valid UTF-8"
+                                    : "invalid frame: reserved bits or close frame body");
+                    return;
+                }
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        /** The close code the frame earns, or 0 when it may pass. */
+        private int violation(WebSocketFrame frame) {
+            int rsv = frame.rsv();
+            boolean control = frame instanceof CloseWebSocketFrame
+                    || frame instanceof PingWebSocketFrame
+                    || frame instanceof PongWebSocketFrame;
+            if ((rsv & ~RSV1) != 0
+                    || (rsv != 0 && (control || frame instanceof ContinuationWebSocketFrame || !deflate))) {
+                return CloseCodes.PROTOCOL_ERROR;
+            }
+            return frame instanceof CloseWebSocketFrame ? closeBodyViolation(frame.content()) : 0;
+        }
+
+        private static int closeBodyViolation(ByteBuf body) {
+            int length = body.readableBytes();
+            if (length == 0) {
+                return 0;
+            }
+            if (length == 1 || !isValidCloseCode(body.getUnsignedShort(body.readerIndex()))) {
+                return CloseCodes.PROTOCOL_ERROR;
+            }
+            return isUtf8(body.nioBuffer(body.readerIndex() + 2, length - 2)) ? 0 : CloseCodes.INVALID_PAYLOAD;
+        }
+
+        /**
+         * Codes a peer may send (RFC 6455 section 7.4 and the IANA registry): 1000-1003, 1007-1014,
+         * 3000-4999. Never 1004-1006 or 1015, nor anything unassigned.
+         */
+        static boolean isValidCloseCode(int code) {
+            return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+        }
+
+        private static boolean isUtf8(ByteBuffer bytes) {
+            try {
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(bytes);
+                return true;
+            } catch (CharacterCodingException e) {
+                return false;
+            }
+        }
     }
 
     /**

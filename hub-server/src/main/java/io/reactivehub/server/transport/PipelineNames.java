@@ -7,10 +7,12 @@ package io.reactivehub.server.transport;
  * the hub's are added after the WebSocket decoder, before the reactive bridge.
  */
 public final class PipelineNames {
-    /** Netty's WebSocket frame decoder (masking, opcodes, control frames, close codes). */
+    /** The WebSocket frame decoder (masking, opcodes, control frames): Netty's, swapped for a {@link HubFrameDecoder}. */
     public static final String WEBSOCKET_DECODER = "wsdecoder";
     /** Netty's WebSocket frame encoder: the hub's already-encoded frames enter the pipeline below it. */
     public static final String WEBSOCKET_ENCODER = "wsencoder";
+    /** {@link FrameGuards}: close frame bodies and where RSV bits may be set, after the encoder, before any extension decoder. */
+    public static final String WIRE_RULES = "hub.wireRules";
     /** permessage-deflate negotiation and inflation (only when offered and enabled). */
     public static final String EXTENSIONS = "hub.wsExtensions";
     /** {@link FrameGuards}: reserved bits, failed inflation. */

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.PrematureChannelClosureException;
@@ -15,14 +18,18 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.reactivehub.server.CloseCodes;
 import io.reactivehub.server.transport.FrameGuards.BoundedAggregator;
 import io.reactivehub.server.transport.FrameGuards.ReservedBitsGuard;
+import io.reactivehub.server.transport.FrameGuards.WireRules;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -324,6 +331,135 @@ class FrameGuardsTest {
         }
     }
 
+    /** The wire rules alone, as they sit right after the decoder, without and with permessage-deflate. */
+    @Nested
+    class WireRulesGuard {
+        private EmbeddedChannel rules(boolean deflate) {
+            return new EmbeddedChannel(new WireRules(deflate));
+        }
+
+        private static CloseWebSocketFrame close(int code, byte... reason) {
+            ByteBuf body = Unpooled.buffer(2 + reason.length).writeShort(code).writeBytes(reason);
+            return new CloseWebSocketFrame(true, 0, body);
+        }
+
+        /** The frame was refused with a close frame carrying {@code code}, released, and the channel closed. */
+        private void assertRefused(EmbeddedChannel ch, WebSocketFrame frame, int code) {
+            try {
+                ch.writeInbound(frame);
+
+                assertThat(frame.refCnt()).isZero();
+                assertThat(ch.<Object>readInbound()).isNull();
+                Object out = ch.readOutbound();
+                try {
+                    assertThat(out).isInstanceOf(CloseWebSocketFrame.class);
+                    assertThat(((CloseWebSocketFrame) out).statusCode()).isEqualTo(code);
+                } finally {
+                    ReferenceCountUtil.release(out);
+                }
+                assertThat(ch.isOpen()).isFalse();
+            } finally {
+                ch.finishAndReleaseAll();
+            }
+        }
+
+        private void assertPassed(EmbeddedChannel ch, WebSocketFrame frame) {
+            try {
+                ch.writeInbound(frame);
+
+                Object in = ch.readInbound();
+                try {
+                    assertThat(in).isSameAs(frame);
+                } finally {
+                    ReferenceCountUtil.release(in);
+                }
+                assertThat(ch.<Object>readOutbound()).isNull();
+                assertThat(ch.isOpen()).isTrue();
+            } finally {
+                ch.finishAndReleaseAll();
+            }
+        }
+
+        @ParameterizedTest(name = "code {0}")
+        @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535})
+        void aCloseCodeThatMayNotBeSentIsAnsweredWith1002(int code) {
+            assertRefused(rules(false), close(code), CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @ParameterizedTest(name = "code {0}")
+        @ValueSource(ints = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999})
+        void aValidCloseCodePassesOnToBeEchoed(int code) {
+            assertPassed(rules(false), close(code, "bye".getBytes(UTF_8)));
+        }
+
+        @Test
+        void aCloseWithoutBodyPasses() {
+            assertPassed(rules(false), new CloseWebSocketFrame(true, 0, Unpooled.buffer(0)));
+        }
+
+        @Test
+        void aOneByteCloseBodyIsAnsweredWith1002() {
+            assertRefused(rules(false), new CloseWebSocketFrame(true, 0, bytes((byte) 3)), CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void aCloseReasonThatIsNotUtf8IsAnsweredWith1007() {
+            assertRefused(rules(false), close(1000, (byte) 0xED, (byte) 0xA0, (byte) 0x80), CloseCodes.INVALID_PAYLOAD);
+        }
+
+        @Test
+        void withDeflateRsv1OnAMessageStartPasses() {
+            assertPassed(rules(true), new TextWebSocketFrame(false, 4, bytes("x")));
+        }
+
+        @Test
+        void withoutDeflateRsv1OnAMessageStartIsAnsweredWith1002() {
+            assertRefused(rules(false), new TextWebSocketFrame(false, 4, bytes("x")), CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void withDeflateRsv1OnAContinuationIsAnsweredWith1002() {
+            assertRefused(rules(true), new ContinuationWebSocketFrame(true, 4, bytes("x")), CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @ParameterizedTest(name = "rsv {0}")
+        @ValueSource(ints = {1, 2, 3, 5, 6, 7})
+        void withDeflateRsv2AndRsv3AreAnsweredWith1002(int rsv) {
+            assertRefused(rules(true), new BinaryWebSocketFrame(true, rsv, bytes("x")), CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void withDeflateRsv1OnAControlFrameIsAnsweredWith1002() {
+            assertRefused(rules(true), new PingWebSocketFrame(true, 4, bytes("p")), CloseCodes.PROTOCOL_ERROR);
+            assertRefused(rules(true), new PongWebSocketFrame(true, 4, bytes("p")), CloseCodes.PROTOCOL_ERROR);
+            assertRefused(
+                    rules(true),
+                    new CloseWebSocketFrame(true, 4, Unpooled.buffer(2).writeShort(1000)),
+                    CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void framesArrivingWhileTheCloseFrameIsStillBeingWrittenAreDropped() {
+            // A socket that does not take the close frame yet: the connection stays open meanwhile.
+            ChannelOutboundHandlerAdapter stalledSocket = new ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                    ReferenceCountUtil.release(msg);
+                }
+            };
+            EmbeddedChannel ch = new EmbeddedChannel(stalledSocket, new WireRules(false));
+            ch.writeInbound(close(5000));
+            TextWebSocketFrame late = new TextWebSocketFrame("late");
+
+            ch.writeInbound(late);
+
+            assertThat(ch.isOpen()).isTrue();
+            assertThat(late.refCnt()).isZero();
+            assertThat(ch.<Object>readInbound()).isNull();
+            ch.finishAndReleaseAll();
+        }
+    }
+
     @Nested
     class Installation {
         @Test
@@ -339,6 +475,28 @@ class FrameGuardsTest {
                         .isInstanceOf(ReservedBitsGuard.class);
                 assertThat(own.pipeline().get(PipelineNames.UTF8_GUARD)).isInstanceOf(Utf8FrameValidator.class);
                 assertThat(own.pipeline().get(PipelineNames.AGGREGATOR)).isInstanceOf(BoundedAggregator.class);
+            } finally {
+                own.finishAndReleaseAll();
+            }
+        }
+
+        @Test
+        void installSwapsTheDecoderAndPutsTheWireRulesAfterTheEncoder() {
+            EmbeddedChannel own = new EmbeddedChannel();
+            try {
+                own.pipeline()
+                        .addLast(PipelineNames.WEBSOCKET_ENCODER, new WebSocket13FrameEncoder(false))
+                        .addLast(PipelineNames.WEBSOCKET_DECODER, new WebSocket13FrameDecoder(true, true, MAX));
+
+                FrameGuards.install(Connection.from(own), MAX, oversized::incrementAndGet);
+
+                assertThat(own.pipeline().get(PipelineNames.WEBSOCKET_DECODER)).isInstanceOf(HubFrameDecoder.class);
+                assertThat(own.pipeline().names())
+                        .containsSubsequence(
+                                PipelineNames.WEBSOCKET_ENCODER,
+                                PipelineNames.WEBSOCKET_DECODER,
+                                PipelineNames.WIRE_RULES,
+                                PipelineNames.RESERVED_BITS_GUARD);
             } finally {
                 own.finishAndReleaseAll();
             }
