@@ -250,7 +250,7 @@ class HandshakeConformanceIT {
         }
 
         @ParameterizedTest(name = "{0}")
-        @ValueSource(strings = {"/api/publish", "/health"})
+        @ValueSource(strings = {"/api/publish"})
         void otherPathsKeepTheirRoutes(String path) throws IOException {
             Response response = send(new Request("POST", path).with("Content-Length", "0"));
 

@@ -8,10 +8,12 @@ import io.reactivehub.core.ChannelRules;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.server.config.ServerConfig;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -127,5 +129,73 @@ class PublishApiIT {
         fixture = new ServerFixture();
         assertThat(post("apikey " + KEY, "{\"channel\":\"news\",\"data\":1}").statusCode())
                 .isEqualTo(404);
+    }
+
+    @Test
+    void bodiesAndDataOverTheMaxMessageSizeAre413AndNothingIsPublished() throws Exception {
+        fixture.close();
+        ServerConfig config = ServerConfig.DEFAULT.withApiKey(KEY).withMaxMessageSize(1024);
+        fixture = new ServerFixture(
+                config,
+                new HubOptions(config.queueLimits()).withChannelRules(ChannelRules.parse(List.of("news=history:10"))));
+        String big = "x".repeat(2 * 1024 * 1024);
+
+        HttpResponse<String> declared = post("apikey " + KEY, "{\"channel\":\"news\",\"data\":\"" + big + "\"}");
+        assertThat(declared.statusCode()).isEqualTo(413);
+        assertThat(declared.body()).contains("\"code\":116");
+
+        HttpResponse<String> chunked = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.port() + "/api/publish"))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Authorization", "apikey " + KEY)
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                                ("{\"channel\":\"news\",\"data\":\"" + big + "\"}").getBytes(StandardCharsets.UTF_8))))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode())
+                .as("no Content-Length: counted while read")
+                .isEqualTo(413);
+
+        HttpResponse<String> overData =
+                post("apikey " + KEY, "{\"channel\":\"news\",\"data\":\"" + "y".repeat(1100) + "\"}");
+        assertThat(overData.statusCode()).isEqualTo(413);
+        assertThat(overData.body()).contains("\"code\":116");
+
+        HttpResponse<String> fits =
+                post("apikey " + KEY, "{\"channel\":\"news\",\"data\":\"" + "z".repeat(1000) + "\"}");
+        assertThat(fits.statusCode()).isEqualTo(200);
+        assertThat(fits.body()).as("the refused ones were not published").contains("\"offset\":1,");
+    }
+
+    @Test
+    void tenWrongKeysAMinuteFromOneAddressLockItOutWith429() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            assertThat(post("apikey wrong-" + i, "{\"channel\":\"news\",\"data\":1}")
+                            .statusCode())
+                    .isEqualTo(401);
+        }
+        HttpResponse<String> locked = post("apikey " + KEY, "{\"channel\":\"news\",\"data\":1}");
+        assertThat(locked.statusCode()).isEqualTo(429);
+        assertThat(locked.body()).contains("\"code\":117");
+        assertThat(get("apikey " + KEY, "/api/channels/news/presence").statusCode())
+                .isEqualTo(429);
+    }
+
+    @Test
+    void aKnownPathAskedWithAnotherMethodIs405WithAllow() throws Exception {
+        HttpResponse<String> getPublish = get("apikey " + KEY, "/api/publish");
+        assertThat(getPublish.statusCode()).isEqualTo(405);
+        assertThat(getPublish.headers().firstValue("Allow")).contains("POST");
+        for (String path : new String[] {"/health", "/metrics", "/api/channels/news/history"}) {
+            HttpResponse<String> post = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fixture.port() + path))
+                            .timeout(Duration.ofSeconds(30))
+                            .POST(HttpRequest.BodyPublishers.ofString("x"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(post.statusCode()).as(path).isEqualTo(405);
+            assertThat(post.headers().firstValue("Allow")).as(path).contains("GET");
+        }
+        assertThat(get(null, "/nothing-here").statusCode()).isEqualTo(404);
     }
 }

@@ -24,6 +24,7 @@ import io.reactivehub.server.session.SessionContext;
 import io.reactivehub.server.session.SessionRegistry;
 import io.reactivehub.server.transport.PipelineNames;
 import io.reactivehub.server.transport.SharedDeflateHandshaker;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,12 +85,13 @@ public final class HubRoutes {
         return routes.get("/ws", (req, res) -> raw(req, res, DEFAULT_CHANNEL))
                 .get("/ws/{channel}", this::rawChannel)
                 .get("/hub", (req, res) -> upgrade(req, res, hubProtocol))
-                .route(req -> !HttpMethod.GET.equals(req.method()) && isWebSocketPath(req.uri()), this::getOnly)
                 .post("/api/publish", api::publish)
                 .get("/api/channels/{channel}/presence", api::presence)
                 .get("/api/channels/{channel}/history", api::history)
                 .get("/health", this::health)
-                .get("/metrics", this::metrics);
+                .get("/metrics", this::metrics)
+                // Last: a known path asked with another method.
+                .route(req -> allowedMethod(req.uri()) != null, this::methodNotAllowed);
     }
 
     /**
@@ -116,6 +118,23 @@ public final class HubRoutes {
         draining = true;
     }
 
+    /** The method a known path answers (whatever the query), or null for an unknown path. */
+    private static @Nullable String allowedMethod(String uri) {
+        if (isWebSocketPath(uri)) {
+            return HttpMethod.GET.name();
+        }
+        String path = new QueryStringDecoder(uri).rawPath();
+        if (path.equals("/api/publish")) {
+            return HttpMethod.POST.name();
+        }
+        if (path.equals("/health")
+                || path.equals("/metrics")
+                || (path.startsWith("/api/channels/") && (path.endsWith("/presence") || path.endsWith("/history")))) {
+            return HttpMethod.GET.name();
+        }
+        return null;
+    }
+
     /** {@code /ws}, {@code /ws/{channel}} or {@code /hub}, whatever the query. */
     private static boolean isWebSocketPath(String uri) {
         String path = new QueryStringDecoder(uri).rawPath();
@@ -124,12 +143,18 @@ public final class HubRoutes {
                 || (path.startsWith("/ws/") && path.indexOf('/', 4) < 0 && path.length() > 4);
     }
 
-    /** A WebSocket opening handshake is a GET (RFC 6455 section 4.1): 405 for anything else. */
-    private Publisher<Void> getOnly(HttpServerRequest req, HttpServerResponse res) {
+    /**
+     * 405 with {@code Allow} for a known path asked with the wrong method (a WebSocket opening
+     * handshake is a GET, RFC 6455 section 4.1; a publish a POST).
+     */
+    private Publisher<Void> methodNotAllowed(HttpServerRequest req, HttpServerResponse res) {
+        String allowed = allowedMethod(req.uri());
         return Responses.text(
-                res.header(HttpHeaderNames.ALLOW, HttpMethod.GET.name()),
+                res.header(HttpHeaderNames.ALLOW, allowed),
                 HttpResponseStatus.METHOD_NOT_ALLOWED,
-                "a WebSocket endpoint: open it with a GET upgrade request");
+                isWebSocketPath(req.uri())
+                        ? "a WebSocket endpoint: open it with a GET upgrade request"
+                        : "use " + allowed + " here");
     }
 
     private Publisher<Void> rawChannel(HttpServerRequest req, HttpServerResponse res) {
