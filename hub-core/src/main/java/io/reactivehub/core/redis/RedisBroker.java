@@ -21,12 +21,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Several hub nodes sharing channels through Redis (standalone, or Redis Cluster with sharded
@@ -43,8 +47,6 @@ import reactor.core.publisher.Mono;
  */
 public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
-    /** Offsets and epochs outlive history: a quiet channel keeps its numbering this long. */
-    private static final long META_TTL_SECONDS = Duration.ofDays(1).toSeconds();
 
     /**
      * How a broker connects and keeps presence.
@@ -63,6 +65,13 @@ public final class RedisBroker implements Broker {
 
     private final RedisConnections redis;
     private final RedisPresenceManager presence;
+    /**
+     * How long a channel's numbering outlives its last publish, subscriber or history: the
+     * presence TTL; subscribed nodes renew it every third of that.
+     */
+    private final Duration lease;
+
+    private final Disposable.Swap toucher = Disposables.swap();
     /** Channels this node subscribes to, by pub/sub channel name. */
     private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>();
 
@@ -72,6 +81,7 @@ public final class RedisBroker implements Broker {
     private RedisBroker(List<RedisURI> uris, Options options) {
         this.redis = RedisConnections.connect(uris, options.commandTimeout(), this::onPubSub, this::resubscribe);
         this.presence = new RedisPresenceManager(redis, options.presenceTtl());
+        this.lease = options.presenceTtl();
     }
 
     /**
@@ -117,6 +127,25 @@ public final class RedisBroker implements Broker {
     public void start(BrokerListener listener) {
         this.listener = listener;
         presence.startRefreshing();
+        long every = Math.max(200, lease.toMillis() / 3);
+        toucher.update(Schedulers.parallel().schedulePeriodically(this::touch, every, every, TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Renews the numbering of every channel this node subscribes to, so it lives while anyone
+     * listens (a quiet channel without history would otherwise lose its epoch under its
+     * subscribers) and for at most one lease after.
+     */
+    private void touch() {
+        byte[] leaseSeconds = RedisWire.ascii(leaseSeconds());
+        for (String key : subscriptions.keySet()) {
+            redis.<Long>eval(RedisScripts.TOUCH, ScriptOutputType.INTEGER, RedisWire.metaKeys(key), leaseSeconds)
+                    .subscribe(null, e -> log.debug("could not renew the numbering of {}: {}", key, e.toString()));
+        }
+    }
+
+    private long leaseSeconds() {
+        return Math.max(1, (lease.toMillis() + 999) / 1000);
     }
 
     @Override
@@ -254,13 +283,15 @@ public final class RedisBroker implements Broker {
                 });
     }
 
-    private static long metaTtlSeconds(ChannelOptions options) {
-        return Math.max(META_TTL_SECONDS, options.historyTtl().toSeconds());
+    /** A channel with history keeps its numbering as long as its history; any other one a lease. */
+    private long metaTtlSeconds(ChannelOptions options) {
+        return options.historySize() > 0 ? Math.max(1, options.historyTtl().toSeconds()) : leaseSeconds();
     }
 
     @Override
     public void dispose() {
         if (disposing.compareAndSet(false, true)) {
+            toucher.dispose();
             presence.dispose(); // idempotent: the hub has normally disposed it already
             redis.close();
         }

@@ -18,22 +18,45 @@ final class RedisScripts {
     /**
      * KEYS meta, stream; ARGV payload, type, history size, history ttl (s), new epoch, meta ttl (s),
      * PUBLISH or SPUBLISH, pub/sub channel. Returns {offset, epoch, receivers}.
+     *
+     * <p>State is left only for channels with history or subscribers: a channel without history
+     * whose numbering this publish started, and that no node receives, is forgotten at once. The
+     * meta key's TTL only grows here (a subscribed node may have lengthened it, see {@link #TOUCH}).
      */
     static final String PUBLISH = """
             local epoch = redis.call('HGET', KEYS[1], 'e')
+            local created = false
             if not epoch then
               epoch = ARGV[5]
+              created = true
               redis.call('DEL', KEYS[2])
               redis.call('HSET', KEYS[1], 'e', epoch)
             end
             local offset = redis.call('HINCRBY', KEYS[1], 'o', 1)
-            redis.call('EXPIRE', KEYS[1], ARGV[6])
-            if tonumber(ARGV[3]) > 0 then
+            local keep = tonumber(ARGV[3]) > 0
+            if keep then
               redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], '0-' .. offset, 'p', ARGV[1], 't', ARGV[2])
               redis.call('EXPIRE', KEYS[2], ARGV[4])
             end
             local n = redis.call(ARGV[7], ARGV[8], ARGV[2] .. offset .. ':' .. epoch .. ':' .. ARGV[1])
+            if created and not keep and n == 0 then
+              redis.call('DEL', KEYS[1])
+            elseif redis.call('TTL', KEYS[1]) < tonumber(ARGV[6]) then
+              redis.call('EXPIRE', KEYS[1], ARGV[6])
+            end
             return {offset, epoch, n}
+            """;
+
+    /**
+     * KEYS meta; ARGV lease (s). A node subscribed to the channel keeps its numbering alive: the
+     * meta key's TTL is raised to the lease when shorter (never created, never shortened).
+     */
+    static final String TOUCH = """
+            local ttl = redis.call('TTL', KEYS[1])
+            if ttl >= 0 and ttl < tonumber(ARGV[1]) then
+              redis.call('EXPIRE', KEYS[1], ARGV[1])
+            end
+            return ttl
             """;
 
     /**
@@ -46,6 +69,8 @@ final class RedisScripts {
               epoch = ARGV[3]
               redis.call('DEL', KEYS[2])
               redis.call('HSET', KEYS[1], 'e', epoch, 'o', 0)
+            end
+            if redis.call('TTL', KEYS[1]) < tonumber(ARGV[4]) then
               redis.call('EXPIRE', KEYS[1], ARGV[4])
             end
             local top = tonumber(redis.call('HGET', KEYS[1], 'o') or '0')

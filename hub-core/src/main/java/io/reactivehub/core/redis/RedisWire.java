@@ -37,6 +37,11 @@ final class RedisWire {
         return new String[] {tag + ":m", tag + ":h"};
     }
 
+    /** Numbering hash only. */
+    static String[] metaKeys(String tag) {
+        return new String[] {tag + ":m"};
+    }
+
     /** Presence hash (client → user) and expiry sorted set. */
     static String[] presenceKeys(String tag) {
         return new String[] {tag + ":p", tag + ":z"};
