@@ -1,8 +1,11 @@
 package io.reactivehub.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import io.reactivehub.core.broker.HistoryLimits;
+import io.reactivehub.core.broker.LocalBroker;
 import io.reactivehub.core.testing.Recorder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -43,5 +46,42 @@ class LocalBrokerTest extends BrokerContract {
         assertThat(a.publish(ch, "x".getBytes(), PayloadType.TEXT).block(TIMEOUT))
                 .isEqualTo(PublishResult.NO_SUBSCRIBERS);
         assertThat(a.channelCount()).isZero();
+    }
+
+    @Test
+    void historyBeyondTheNodesLimitsIsRefusedAndNothingIsNumbered() {
+        LocalBroker broker = new LocalBroker(new HistoryLimits(3, 100));
+        Hub hub = Hub.create(new HubOptions(QueueLimits.DEFAULT)
+                .withChannelRules(ChannelRules.parse(List.of("chat:*=history:5,ttl:10m")))
+                .withBroker(() -> broker));
+        a = hub;
+        b = hub;
+        for (int i = 1; i <= 3; i++) {
+            hub.publish(ChannelName.of("chat:" + i), "0123456789".getBytes(), PayloadType.TEXT)
+                    .block(TIMEOUT);
+        }
+        // A fourth channel with history: refused, however small.
+        Throwable fourth = catchThrowable(() -> hub.publish(ChannelName.of("chat:4"), "x".getBytes(), PayloadType.TEXT)
+                .block(TIMEOUT));
+        assertThat(fourth)
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.LIMIT_EXCEEDED));
+
+        // Bytes: 30 held; a 71-byte message would make 101.
+        ChannelName one = ChannelName.of("chat:1");
+        Throwable big = catchThrowable(
+                () -> hub.publish(one, new byte[71], PayloadType.BINARY).block(TIMEOUT));
+        assertThat(big).isInstanceOf(HubException.class);
+        assertThat(broker.historyBytes()).isEqualTo(30);
+        PublishResult fits = hub.publish(one, new byte[70], PayloadType.BINARY).block(TIMEOUT);
+        assertThat(fits.offset()).as("the refused one took no offset").isEqualTo(2);
+        assertThat(broker.historyBytes()).isEqualTo(100);
+
+        // Trimming to history:5 gives bytes back.
+        for (int i = 0; i < 5; i++) {
+            hub.publish(ChannelName.of("chat:2"), new byte[0], PayloadType.BINARY)
+                    .block(TIMEOUT);
+        }
+        assertThat(broker.historyBytes()).isEqualTo(90);
     }
 }

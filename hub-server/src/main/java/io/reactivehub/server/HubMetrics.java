@@ -115,10 +115,16 @@ public final class HubMetrics {
     }
 
     /** One operation failed with {@code code}: counted where the code has a meter of its own. */
+    /** A hub operation failed (a command's error reply, a server API error, a raw close). */
     public void failed(ErrorCode code) {
         if (code == ErrorCode.UNAVAILABLE) {
             brokerUnavailable.increment();
         }
+        Counter.builder("hub_operation_failures")
+                .tag("code", Integer.toString(code.code()))
+                .description("Hub operations (publish, subscribe, history, presence) that failed, by error code")
+                .register(registry)
+                .increment();
     }
 
     public void subscribed() {

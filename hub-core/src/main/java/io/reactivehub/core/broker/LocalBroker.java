@@ -2,7 +2,9 @@ package io.reactivehub.core.broker;
 
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.ChannelOptions;
+import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.HistoryResult;
+import io.reactivehub.core.HubException;
 import io.reactivehub.core.Message;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.PresenceEvent;
@@ -12,10 +14,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -30,12 +35,34 @@ import reactor.util.concurrent.Queues;
  * to the hub, so emission is serialized without locks or spinning. A stream without subscribers
  * and without history is removed at once (a new one starts a new epoch); a channel's history is
  * dropped when nothing was published to it for its TTL (checked every second), and a stream left
- * with neither subscribers nor history is removed.
+ * with neither subscribers nor history is removed. History is bounded node-wide by
+ * {@link HistoryLimits}: a publish that would go past them is refused with
+ * {@link ErrorCode#LIMIT_EXCEEDED}.
  */
 public final class LocalBroker implements Broker {
     private final ConcurrentHashMap<ChannelName, Stream> streams = new ConcurrentHashMap<>();
+    private final HistoryLimits limits;
+    /** Payload bytes in every stream's history. */
+    private final AtomicLong historyBytes = new AtomicLong();
+    /** Streams whose history is not empty. */
+    private final AtomicInteger historyChannels = new AtomicInteger();
+
     private volatile @Nullable BrokerListener listener;
     private volatile @Nullable Disposable sweeper;
+
+    /** With {@link HistoryLimits#DEFAULT}. */
+    public LocalBroker() {
+        this(HistoryLimits.DEFAULT);
+    }
+
+    public LocalBroker(HistoryLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    /** Payload bytes held in history now, over all channels. */
+    public long historyBytes() {
+        return historyBytes.get();
+    }
 
     @Override
     public void start(BrokerListener listener) {
@@ -108,6 +135,13 @@ public final class LocalBroker implements Broker {
         if (s != null) {
             s.dispose();
         }
+        streams.values().forEach(stream -> {
+            synchronized (stream.history) {
+                if (!stream.history.isEmpty()) {
+                    stream.clear();
+                }
+            }
+        });
         streams.clear();
     }
 
@@ -198,12 +232,23 @@ public final class LocalBroker implements Broker {
                 return;
             }
             Message message = number(pub);
+            if (message == null) {
+                pub.result()
+                        .error(new HubException(
+                                ErrorCode.LIMIT_EXCEEDED,
+                                "this node's history is full (" + limits.maxChannels() + " channels, "
+                                        + limits.maxBytes() + " bytes): nothing was published"));
+                return;
+            }
             int subscribers = l.onMessage(message);
             pub.result().success(new PublishResult(subscribers, message.offset(), epoch));
         }
 
-        /** Gives the message its offset and, if the channel keeps history, appends it. */
-        private Message number(Publication pub) {
+        /**
+         * Gives the message its offset and, if the channel keeps history, appends it; null (and
+         * nothing numbered) when the node's history limits refuse it.
+         */
+        private @Nullable Message number(Publication pub) {
             ChannelOptions options = pub.options();
             if (!options.hasHistory()) {
                 Message message = new Message(name, lastOffset + 1, epoch, pub.payload(), pub.type());
@@ -211,12 +256,23 @@ public final class LocalBroker implements Broker {
                 return message;
             }
             synchronized (history) {
+                int size = pub.payload().length;
+                Message oldest = history.size() >= options.historySize() ? history.peekFirst() : null;
+                long freed = oldest == null ? 0 : oldest.payload().length;
+                if (history.isEmpty() && historyChannels.get() >= limits.maxChannels()
+                        || historyBytes.get() + size - freed > limits.maxBytes()) {
+                    return null;
+                }
                 Message message = new Message(name, lastOffset + 1, epoch, pub.payload(), pub.type());
                 lastOffset = message.offset();
+                if (history.isEmpty()) {
+                    historyChannels.incrementAndGet();
+                }
                 history.addLast(message);
+                historyBytes.addAndGet(size);
                 expiresAt = System.nanoTime() + options.historyTtl().toNanos();
                 while (history.size() > options.historySize()) {
-                    history.removeFirst();
+                    historyBytes.addAndGet(-history.removeFirst().payload().length);
                 }
                 return message;
             }
@@ -251,9 +307,20 @@ public final class LocalBroker implements Broker {
         void expire(long now) {
             synchronized (history) {
                 if (!history.isEmpty() && expiresAt - now <= 0) {
-                    history.clear();
+                    clear();
                 }
             }
+        }
+
+        /** Under the history lock. */
+        private void clear() {
+            long bytes = 0;
+            for (Message m : history) {
+                bytes += m.payload().length;
+            }
+            historyBytes.addAndGet(-bytes);
+            historyChannels.decrementAndGet();
+            history.clear();
         }
 
         boolean historyEmpty() {

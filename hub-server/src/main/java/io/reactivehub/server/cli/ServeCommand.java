@@ -5,6 +5,7 @@ import io.reactivehub.core.Durations;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
+import io.reactivehub.core.broker.HistoryLimits;
 import io.reactivehub.server.HubServer;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ConnectionLimits;
@@ -199,6 +200,22 @@ final class ServeCommand implements Callable<Integer> {
     int maxPendingConnectionsPerIp;
 
     @Option(
+            names = "--max-history-bytes",
+            paramLabel = "BYTES",
+            defaultValue = "${env:HUB_MAX_HISTORY_BYTES:-" + HistoryLimits.DEFAULT_MAX_BYTES + "}",
+            description = "Without --redis: payload bytes kept in history over all channels; a publish past it is "
+                    + "refused with error 110 (HUB_MAX_HISTORY_BYTES). Default: ${DEFAULT-VALUE}")
+    long maxHistoryBytes;
+
+    @Option(
+            names = "--max-history-channels",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_MAX_HISTORY_CHANNELS:-" + HistoryLimits.DEFAULT_MAX_CHANNELS + "}",
+            description = "Without --redis: channels keeping history at once; a publish starting another one is "
+                    + "refused with error 110 (HUB_MAX_HISTORY_CHANNELS). Default: ${DEFAULT-VALUE}")
+    int maxHistoryChannels;
+
+    @Option(
             names = "--tls-cert",
             paramLabel = "FILE",
             defaultValue = "${env:HUB_TLS_CERT}",
@@ -372,6 +389,7 @@ final class ServeCommand implements Callable<Integer> {
                 .apiKey(apiKey)
                 .shutdownGrace(shutdownGrace)
                 .channelRules(rules)
+                .historyLimits(new HistoryLimits(maxHistoryChannels, maxHistoryBytes))
                 .redis(redis, redisTimeout, presenceTtl)
                 .build();
     }

@@ -4,6 +4,8 @@ import io.reactivehub.core.ChannelRules;
 import io.reactivehub.core.Durations;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
+import io.reactivehub.core.broker.HistoryLimits;
+import io.reactivehub.core.broker.LocalBroker;
 import io.reactivehub.core.redis.RedisBroker;
 import io.reactivehub.server.auth.TokenVerifier;
 import java.nio.file.Path;
@@ -39,6 +41,7 @@ import org.jspecify.annotations.Nullable;
  * @param shutdownGrace  on shutdown, how long connections get to receive what is queued and the
  *                       1001 close before they are cut ({@value #DEFAULT_SHUTDOWN_GRACE})
  * @param channelRules   history and presence by channel pattern ({@link ChannelRules#NONE})
+ * @param historyLimits  without Redis, the node-wide bounds of kept history ({@link HistoryLimits#DEFAULT})
  * @param redis          Redis URIs ({@code redis://host:port}, comma-separated) to share channels
  *                       with other nodes; null (the default): one node, in memory
  * @param redisTimeout   how long a Redis command may take before it fails with 114
@@ -61,6 +64,7 @@ public record ServerConfig(
         @Nullable String apiKey,
         Duration shutdownGrace,
         ChannelRules channelRules,
+        HistoryLimits historyLimits,
         @Nullable String redis,
         Duration redisTimeout,
         Duration presenceTtl) {
@@ -92,6 +96,7 @@ public record ServerConfig(
             null,
             Durations.parse(DEFAULT_SHUTDOWN_GRACE),
             ChannelRules.NONE,
+            HistoryLimits.DEFAULT,
             null,
             Durations.parse(DEFAULT_REDIS_TIMEOUT),
             Durations.parse(DEFAULT_PRESENCE_TTL));
@@ -142,6 +147,7 @@ public record ServerConfig(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(channelRules, "channelRules");
+        Objects.requireNonNull(historyLimits, "historyLimits");
         positive("closeTimeout", closeTimeout);
         positive("pingInterval", pingInterval);
         positive("shutdownGrace", shutdownGrace);
@@ -176,7 +182,8 @@ public record ServerConfig(
         HubOptions options = new HubOptions(queueLimits).withChannelRules(channelRules);
         String uris = redis;
         if (uris == null) {
-            return options;
+            HistoryLimits history = historyLimits;
+            return options.withBroker(() -> new LocalBroker(history));
         }
         RedisBroker.Options redisOptions = new RedisBroker.Options(redisTimeout, presenceTtl);
         return options.withBroker(() -> RedisBroker.connect(RedisBroker.parseUris(uris), redisOptions));
@@ -253,6 +260,7 @@ public record ServerConfig(
         private @Nullable String apiKey;
         private Duration shutdownGrace;
         private ChannelRules channelRules;
+        private HistoryLimits historyLimits;
         private @Nullable String redis;
         private Duration redisTimeout;
         private Duration presenceTtl;
@@ -272,6 +280,7 @@ public record ServerConfig(
             apiKey = from.apiKey;
             shutdownGrace = from.shutdownGrace;
             channelRules = from.channelRules;
+            historyLimits = from.historyLimits;
             redis = from.redis;
             redisTimeout = from.redisTimeout;
             presenceTtl = from.presenceTtl;
@@ -344,6 +353,11 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder historyLimits(HistoryLimits value) {
+            historyLimits = value;
+            return this;
+        }
+
         /** Redis URIs and the command timeout and presence TTL used with them. */
         public Builder redis(@Nullable String uris, Duration timeout, Duration ttl) {
             redis = uris;
@@ -369,6 +383,7 @@ public record ServerConfig(
                     apiKey,
                     shutdownGrace,
                     channelRules,
+                    historyLimits,
                     redis,
                     redisTimeout,
                     presenceTtl);
