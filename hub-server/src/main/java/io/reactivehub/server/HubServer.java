@@ -73,6 +73,9 @@ public final class HubServer implements AutoCloseable {
         log.info(
                 "server API (/api/publish, /api/channels/...): {}",
                 config.apiKey() != null ? "on" : "off (no --api-key)");
+        if (config.demo()) {
+            log.info("browser client on /hub.js (types: /hub.d.ts), chat demo on /demo/ (--no-demo turns them off)");
+        }
         QueueLimits queue = config.queueLimits();
         log.info(
                 "limits: max message {} bytes, queue {} messages / {} bytes per connection ({} slow consumers), "

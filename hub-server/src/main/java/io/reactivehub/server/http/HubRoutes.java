@@ -21,6 +21,7 @@ import io.reactivehub.server.session.SessionContext;
 import io.reactivehub.server.session.SessionRegistry;
 import io.reactivehub.server.transport.PipelineNames;
 import io.reactivehub.server.transport.SharedDeflateHandshaker;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +34,9 @@ import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
  * A hub's HTTP face: the WebSocket endpoints (raw protocol on {@code /ws} and {@code /ws/{channel}},
- * hub protocol on {@code /hub}), the server API under {@code /api}, {@code /health} and
- * {@code /metrics}. {@link #register} mounts them on any Reactor Netty {@link HttpServerRoutes};
+ * hub protocol on {@code /hub}), the server API under {@code /api}, {@code /health},
+ * {@code /metrics}, and (unless turned off) the browser client {@code /hub.js} and the demo page
+ * {@code /demo/}. {@link #register} mounts them on any Reactor Netty {@link HttpServerRoutes};
  * {@code HubServer} is the usual way to run them. Thread-safe.
  */
 public final class HubRoutes {
@@ -51,6 +53,7 @@ public final class HubRoutes {
     private final Codec rawDeflate;
     private final SharedDeflateHandshaker deflate;
     private final WebsocketServerSpec spec;
+    private final @Nullable StaticAssets assets;
     private volatile boolean draining;
 
     public HubRoutes(Hub hub, ServerConfig config) {
@@ -72,11 +75,12 @@ public final class HubRoutes {
                 .handlePing(false)
                 .compress(false)
                 .build();
+        this.assets = config.demo() ? new StaticAssets() : null;
     }
 
-    /** Adds every route of the hub. */
+    /** Adds every route of the hub (with {@link ServerConfig#demo()}, the browser client and demo page too). */
     public HttpServerRoutes register(HttpServerRoutes routes) {
-        return routes.get("/ws", (req, res) -> raw(req, res, DEFAULT_CHANNEL))
+        HttpServerRoutes hubRoutes = routes.get("/ws", (req, res) -> raw(req, res, DEFAULT_CHANNEL))
                 .get("/ws/{channel}", this::rawChannel)
                 .get("/hub", (req, res) -> upgrade(req, res, hubProtocol))
                 .post("/api/publish", api::publish)
@@ -84,6 +88,7 @@ public final class HubRoutes {
                 .get("/api/channels/{channel}/history", api::history)
                 .get("/health", this::health)
                 .get("/metrics", this::metrics);
+        return assets == null ? hubRoutes : assets.register(hubRoutes);
     }
 
     /** The open sessions. */
