@@ -29,13 +29,20 @@ class ServeCommandTest {
     @Test
     void optionsOverrideTheDefaults() {
         ServerConfig config = parse(
-                "--port", "0",
-                "--slow-consumer", "drop-oldest",
-                "--ping-interval", "5s",
-                "--idle-timeout", "1m",
-                "--channel-options", "chat:*=history:10,presence",
-                "--redis", "redis://127.0.0.1:6390",
-                "--api-key", " ",
+                "--port",
+                "0",
+                "--slow-consumer",
+                "drop-oldest",
+                "--ping-interval",
+                "5s",
+                "--idle-timeout",
+                "1m",
+                "--channel-options",
+                "chat:*=history:10,presence",
+                "--redis",
+                "redis://127.0.0.1:6390",
+                "--api-key",
+                " ",
                 "--no-demo");
         assertThat(config.port()).isZero();
         assertThat(config.queueLimits().policy()).isEqualTo(SlowConsumerPolicy.DROP_OLDEST);
