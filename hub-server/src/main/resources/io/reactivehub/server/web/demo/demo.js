@@ -111,6 +111,7 @@ function renderState(s) {
   clearInterval(countdown);
   switch (s.state) {
     case 'connecting':
+      me.client = null; // a new connection has a new id: learnt again from its own join
       badge.textContent = s.attempt > 1 ? `connecting (attempt ${s.attempt})` : 'connecting';
       $('node').textContent = `to ${host(s.url)}`;
       break;
