@@ -146,7 +146,7 @@ export class Subscription extends Emitter {
     const fields = { channel: this.channel };
     if (from) fields.recover = { offset: from.offset, epoch: from.epoch };
     if (this.joinLeave) fields.joinLeave = true;
-    this.#hub.request('subscribe', fields, false).then(
+    this.#hub.command('subscribe', fields, false,
       (reply) => this.#subscribed(from, reply),
       (error) => this.#refused(ws, error));
   }
@@ -257,6 +257,7 @@ export class Hub extends Emitter {
       options: this.#options,
       ws: () => (this.#ws?.readyState === OPEN ? this.#ws : null),
       request: (op, fields, capped) => this.#request(op, fields, capped),
+      command: (op, fields, capped, resolve, reject) => this.#command(op, fields, capped, resolve, reject),
       remove: (sub) => { if (hub.#subs.get(sub.channel) === sub) hub.#subs.delete(sub.channel); },
     };
   }
@@ -420,22 +421,29 @@ export class Hub extends Emitter {
 
   /** Sends a command; resolves with the reply. `capped`: counts against maxPendingRequests. */
   #request(op, fields, capped) {
+    return new Promise((resolve, reject) => this.#command(op, fields, capped, resolve, reject));
+  }
+
+  /**
+   * Sends a command; `resolve` or `reject` is called synchronously with the reply, before the
+   * next frame is handled (a subscribe reply must be seen before the pushes that follow it, and
+   * Node's WebSockets may dispatch several frames without running promise jobs in between).
+   */
+  #command(op, fields, capped, resolve, reject) {
     const ws = this.#internals.ws();
-    if (this.#closed) return Promise.reject(new HubError(ErrorCode.CLOSED, 'the hub client is closed'));
-    if (!ws) return Promise.reject(new HubError(ErrorCode.DISCONNECTED, 'not connected'));
+    if (this.#closed) return reject(new HubError(ErrorCode.CLOSED, 'the hub client is closed'));
+    if (!ws) return reject(new HubError(ErrorCode.DISCONNECTED, 'not connected'));
     if (capped && this.#pending.size >= this.#options.maxPendingRequests) {
-      return Promise.reject(new HubError(ErrorCode.OVERLOADED,
+      return reject(new HubError(ErrorCode.OVERLOADED,
         `more than ${this.#options.maxPendingRequests} requests wait for a reply`));
     }
     const id = ++this.#ids;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new TimeoutError(`no reply to ${op} within ${this.#options.timeout} ms`));
-      }, op === 'ping' ? this.#options.pingTimeout : this.#options.timeout);
-      this.#pending.set(id, { resolve, reject, timer });
-      ws.send(JSON.stringify({ id, op, ...fields }));
-    });
+    const timer = setTimeout(() => {
+      this.#pending.delete(id);
+      reject(new TimeoutError(`no reply to ${op} within ${this.#options.timeout} ms`));
+    }, op === 'ping' ? this.#options.pingTimeout : this.#options.timeout);
+    this.#pending.set(id, { resolve, reject, timer });
+    ws.send(JSON.stringify({ id, op, ...fields }));
   }
 
   /** Any frame from the hub is a sign of life; after `pingInterval` of silence, ask. */

@@ -1,0 +1,236 @@
+package io.reactivehub.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactivehub.core.ChannelRules;
+import io.reactivehub.core.HubOptions;
+import io.reactivehub.core.QueueLimits;
+import io.reactivehub.server.config.ServerConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** hub.js's API, run in a real headless Chromium against a real hub. */
+class HubJsIT {
+    private ServerFixture node;
+    private Browser browser;
+
+    @BeforeEach
+    void start() throws Exception {
+        Browser.assumeAvailable();
+        node = new ServerFixture(
+                ServerConfig.DEFAULT,
+                new HubOptions(QueueLimits.DEFAULT)
+                        .withChannelRules(ChannelRules.parse(List.of("room:*=history:100,presence"))));
+        browser = Browser.start(1024, 768);
+        browser.driver.get("http://127.0.0.1:" + node.port() + "/demo/");
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    /** Runs an async function body in the page with {@code Hub}, {@code HubError}, {@code ErrorCode} in scope. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> run(String body) {
+        Object result = browser.driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "import('/hub.js').then(async ({ Hub, HubError, TimeoutError, ErrorCode }) => {"
+                + body
+                + "}).then(done, e => done({ failure: String(e && e.stack || e) }));");
+        assertThat((Map<String, Object>) result).doesNotContainKey("failure");
+        return (Map<String, Object>) result;
+    }
+
+    private static Object field(Object map, String key) {
+        return ((Map<?, ?>) map).get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object value) {
+        return (List<Object>) value;
+    }
+
+    @Test
+    void publishRepliesWithOffsetAndEpochAndHistoryAndPresenceAnswer() {
+        Map<String, Object> out = run("""
+                const hub = new Hub('/hub');
+                const states = [];
+                hub.on('state', s => states.push(s.state));
+                hub.connect();
+                const sub = hub.subscribe('room:api');
+                const publications = [];
+                sub.on('publication', p => publications.push(p));
+                const subscribed = await new Promise(r => sub.on('subscribed', r));
+                const first = await hub.publish('room:api', { n: 1 });
+                const second = await hub.publish('room:api', 'two');
+                await new Promise(r => { const check = () => publications.length >= 2 ? r() : setTimeout(check, 20); check(); });
+                const history = await hub.history('room:api', { limit: 10 });
+                const since = await hub.history('room:api', { since: 1 });
+                const presence = await hub.presence('room:api');
+                await hub.close();
+                return { states, subscribed, first, second, publications, history, since, presence, state: hub.state };
+                """);
+        assertThat(out.get("states")).isEqualTo(List.of("connecting", "connected", "closed"));
+        Map<?, ?> subscribed = (Map<?, ?>) out.get("subscribed");
+        assertThat(subscribed.get("offset")).isEqualTo(0L);
+        assertThat(subscribed.get("recovered")).isEqualTo(false);
+        String epoch = (String) subscribed.get("epoch");
+        assertThat(epoch).isNotEmpty();
+        assertThat(out.get("first")).isEqualTo(Map.of("offset", 1L, "epoch", epoch, "subscribers", 1L));
+        assertThat(((Map<?, ?>) out.get("second")).get("offset")).isEqualTo(2L);
+        assertThat(out.get("publications"))
+                .isEqualTo(List.of(
+                        Map.of("channel", "room:api", "offset", 1L, "epoch", epoch, "data", Map.of("n", 1L)),
+                        Map.of("channel", "room:api", "offset", 2L, "epoch", epoch, "data", "two")));
+        assertThat(out.get("history"))
+                .isEqualTo(Map.of(
+                        "offset",
+                        2L,
+                        "epoch",
+                        epoch,
+                        "messages",
+                        List.of(Map.of("offset", 1L, "data", Map.of("n", 1L)), Map.of("offset", 2L, "data", "two"))));
+        assertThat(((Map<?, ?>) out.get("since")).get("messages"))
+                .isEqualTo(List.of(Map.of("offset", 2L, "data", "two")));
+        assertThat(list(out.get("presence"))).hasSize(1);
+        assertThat(out.get("state")).isEqualTo(Map.of("state", "closed", "reason", "closed by the application"));
+    }
+
+    @Test
+    void errorRepliesRejectWithTypedHubErrors() {
+        Map<String, Object> out = run("""
+                const hub = new Hub('/hub', { timeout: 30000 });
+                const describe = e => ({ hubError: e instanceof HubError, name: e.name, code: e.code });
+                const notConnected = await hub.history('room:x').catch(describe);
+                hub.connect();
+                const invalid = await hub.publish('not a channel!', 1).catch(describe);
+                const noPresence = await hub.presence('other:1').catch(describe);
+                const sub = hub.subscribe('no spaces allowed');
+                const refused = await new Promise(r => sub.on('error', e => r(describe(e.error))));
+                const ended = await new Promise(r => sub.state === 'unsubscribed' ? r(sub.state) : sub.on('unsubscribed', () => r(sub.state)));
+                await hub.close();
+                const closed = await hub.publish('room:x', 1).catch(describe);
+                return { notConnected, invalid, noPresence, refused, ended, closed, codes: ErrorCode };
+                """);
+        assertThat(out.get("notConnected"))
+                .isEqualTo(Map.of("hubError", true, "name", "HubError", "code", "disconnected"));
+        assertThat(out.get("invalid")).isEqualTo(Map.of("hubError", true, "name", "HubError", "code", 105L));
+        assertThat(out.get("noPresence")).isEqualTo(Map.of("hubError", true, "name", "HubError", "code", 115L));
+        assertThat(out.get("refused")).isEqualTo(Map.of("hubError", true, "name", "HubError", "code", 105L));
+        assertThat(out.get("ended")).isEqualTo("unsubscribed");
+        assertThat(out.get("closed")).isEqualTo(Map.of("hubError", true, "name", "HubError", "code", "closed"));
+    }
+
+    @Test
+    void aPositionTheHubCannotRecoverSurfacesAsResyncNeverAsASilentGap() {
+        Map<String, Object> out = run("""
+                const hub = new Hub('/hub');
+                hub.connect();
+                const events = [];
+                const stale = hub.subscribe('room:resync', { since: { offset: 5, epoch: 'an-epoch-long-gone' } });
+                for (const type of ['subscribed', 'resync', 'publication']) stale.on(type, e => events.push({ type, ...e }));
+                await new Promise(r => stale.on('resync', r));
+                const delivered = new Promise(r => stale.on('publication', r));
+                await hub.publish('room:resync', 'after');
+                await delivered;
+                await hub.close();
+                return { events };
+                """);
+        List<Object> events = list(out.get("events"));
+        assertThat(events).extracting(e -> field(e, "type")).containsExactly("subscribed", "resync", "publication");
+        assertThat(((Map<?, ?>) events.get(0)).get("recovered")).isEqualTo(false);
+        assertThat(((Map<?, ?>) events.get(2)).get("offset")).isEqualTo(1L);
+    }
+
+    @Test
+    void publishesWaitForTheConnectionAndSubscriptionsRecoverAfterALostConnection() {
+        Map<String, Object> out = run("""
+                const hub = new Hub('/hub', { minBackoff: 50, maxBackoff: 200 });
+                const queued = hub.publish('room:queue', 'early');
+                hub.connect();
+                const early = await queued;
+                const sub = hub.subscribe('room:queue');
+                const events = [];
+                for (const type of ['subscribed', 'resync', 'publication']) sub.on(type, e => events.push({ type, offset: e.offset, recovered: e.recovered }));
+                await new Promise(r => sub.on('subscribed', r));
+                const live = new Promise(r => sub.on('publication', r));
+                await hub.publish('room:queue', 'live');
+                await live;
+                // The browser goes offline: the socket is dropped and the hub client reconnects.
+                const states = [];
+                hub.on('state', s => states.push(s.state));
+                const resubscribed = new Promise(r => sub.on('subscribed', r));
+                window.dispatchEvent(new Event('offline'));
+                const whileAway = hub.publish('room:queue', 'while away');
+                await resubscribed;
+                await whileAway;
+                await new Promise(r => { const check = () => events.filter(e => e.type === 'publication').length >= 2 ? r() : setTimeout(check, 20); check(); });
+                await hub.close();
+                return { early, events, states };
+                """);
+        assertThat(((Map<?, ?>) out.get("early")).get("offset")).isEqualTo(1L);
+        assertThat(list(out.get("states"))).startsWith("disconnected", "connecting", "connected");
+        List<Object> events = list(out.get("events"));
+        assertThat(events)
+                .extracting(e -> field(e, "type"))
+                .containsExactly("subscribed", "publication", "subscribed", "publication");
+        assertThat(events).extracting(e -> field(e, "recovered")).containsExactly(false, null, true, null);
+        // The publish sent while away may be numbered before or after the resubscribe reads the
+        // channel's top: either way it arrives once, after the live one.
+        assertThat(events)
+                .filteredOn(e -> "publication".equals(field(e, "type")))
+                .extracting(e -> field(e, "offset"))
+                .containsExactly(2L, 3L);
+    }
+
+    @Test
+    void theClientAndDemoAreServedWithTypesCachingAndAPolicy() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + node.port();
+        HttpResponse<String> js = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/hub.js")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(js.statusCode()).isEqualTo(200);
+        assertThat(js.headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(js.headers().firstValue("cache-control")).hasValue("no-cache");
+        assertThat(js.body()).contains("export class Hub");
+        String etag = js.headers().firstValue("etag").orElseThrow();
+        HttpResponse<String> again = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/hub.js"))
+                        .header("If-None-Match", etag)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(again.statusCode()).isEqualTo(304);
+        HttpResponse<String> types = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/hub.d.ts")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(types.headers().firstValue("content-type")).hasValue("application/typescript; charset=utf-8");
+        HttpResponse<String> page = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/demo/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.headers().firstValue("content-security-policy"))
+                .hasValueSatisfying(
+                        csp -> assertThat(csp).contains("default-src 'self'").contains("connect-src 'self' ws: wss:"));
+        assertThat(page.headers().firstValue("x-content-type-options")).hasValue("nosniff");
+        for (String path : List.of("/demo/../pom.xml", "/demo/%2e%2e/hub.js", "/demo/hub.js", "/logback.xml")) {
+            HttpResponse<String> none = http.send(
+                    HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(none.statusCode()).as(path).isEqualTo(404);
+        }
+        HttpResponse<String> post = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/hub.js"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(404);
+    }
+}
