@@ -106,6 +106,7 @@ function refreshPresence() {
 }
 
 function renderState(s) {
+  const wasConnected = $('state').dataset.state === 'connected';
   const badge = $('state');
   badge.dataset.state = s.state;
   clearInterval(countdown);
@@ -122,6 +123,7 @@ function renderState(s) {
       break;
     case 'disconnected': {
       badge.textContent = `disconnected (${s.code})`;
+      if (wasConnected && sub) note(`lost the connection to ${node} (${s.code}${s.reason ? `: ${s.reason}` : ''}), reconnecting…`, 'warn');
       const until = Date.now() + s.retryIn;
       const tick = () => {
         const left = Math.max(0, until - Date.now());
