@@ -2,14 +2,19 @@ package io.reactivehub.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.MACSigner;
 import io.reactivehub.core.ChannelRules;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
+import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ServerConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -44,11 +49,13 @@ class HubJsIT {
 
     /** Runs an async function body in the page with {@code Hub}, {@code HubError}, {@code ErrorCode} in scope. */
     @SuppressWarnings("unchecked")
-    private Map<String, Object> run(String body) {
-        Object result = browser.driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
-                + "import('/hub.js').then(async ({ Hub, HubError, TimeoutError, ErrorCode }) => {"
-                + body
-                + "}).then(done, e => done({ failure: String(e && e.stack || e) }));");
+    private Map<String, Object> run(String body, Object... args) {
+        Object result = browser.driver.executeAsyncScript(
+                "const done = arguments[arguments.length - 1]; const args = [...arguments].slice(0, -1);"
+                        + "import('/hub.js').then(async ({ Hub, HubError, TimeoutError, ErrorCode }) => {"
+                        + body
+                        + "}).then(done, e => done({ failure: String(e && e.stack || e) }));",
+                args);
         assertThat((Map<String, Object>) result).doesNotContainKey("failure");
         return (Map<String, Object>) result;
     }
@@ -193,6 +200,50 @@ class HubJsIT {
                 .filteredOn(e -> "publication".equals(field(e, "type")))
                 .extracting(e -> field(e, "offset"))
                 .containsExactly(2L, 3L);
+    }
+
+    @Test
+    void theTokenIsSentOnTheUrlAndRefreshedBeforeItExpires() throws Exception {
+        String secret = "a-secret-of-at-least-32-bytes-for-hs256!";
+        try (ServerFixture secured = new ServerFixture(
+                ServerConfig.DEFAULT.withTokens(TokenVerifier.hmac(secret)),
+                new HubOptions(QueueLimits.DEFAULT).withChannelRules(ChannelRules.parse(List.of("room:*=presence"))))) {
+            // The first token lives 8 s: refreshed after 4 s; the connection outlives it (no 4003).
+            Instant firstExpiry = Instant.now().plusSeconds(8);
+            List<String> tokens = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                tokens.add(AuthIT.token(
+                        new MACSigner(secret),
+                        JWSAlgorithm.HS256,
+                        "dora",
+                        i == 0 ? firstExpiry : Instant.now().plusSeconds(300),
+                        null,
+                        List.of("room:*"),
+                        List.of("room:*")));
+            }
+            Map<String, Object> out =
+                    run("""
+                    const [url, tokens, firstExpiry] = args;
+                    let calls = 0;
+                    const hub = new Hub(url, { getToken: async () => tokens[calls++] });
+                    const states = [];
+                    hub.on('state', s => states.push(s.state));
+                    hub.connect();
+                    const sub = hub.subscribe('room:auth');
+                    await new Promise(r => sub.on('subscribed', r));
+                    const presence = await hub.presence('room:auth');
+                    await new Promise(r => { const check = () => calls >= 2 && Date.now() > firstExpiry + 1500 ? r() : setTimeout(check, 100); check(); });
+                    const after = await hub.publish('room:auth', 'still here');
+                    await hub.close();
+                    return { calls, states, presence, after };
+                    """, "ws://127.0.0.1:" + secured.port() + "/hub", tokens, firstExpiry.toEpochMilli());
+            assertThat(out.get("states"))
+                    .as("one connection, past the first token's expiry")
+                    .isEqualTo(List.of("connecting", "connected", "closed"));
+            assertThat(out.get("calls")).isEqualTo(2L);
+            assertThat(field(list(out.get("presence")).get(0), "user")).isEqualTo("dora");
+            assertThat(field(out.get("after"), "offset")).isEqualTo(1L);
+        }
     }
 
     @Test

@@ -467,11 +467,13 @@ export class Hub extends Emitter {
     try { ws.close(); } catch { /* already closing */ }
   }
 
-  #scheduleRefresh(ws, token) {
+  /** Refreshes the token before its `exp`; `floor`: wait at least that long (a retry). */
+  #scheduleRefresh(ws, token, floor = 0) {
     clearTimeout(this.#timers.refresh);
     const left = token && this.#options.getToken ? msUntilExpiry(token) : null;
     if (left === null || left <= 0) return;
-    const delay = Math.max(0, Math.min(left * 0.8, left - 10_000));
+    // At 80% of its life, at least 10 s before exp; a token with under 20 s left: at half of it.
+    const delay = Math.max(floor, Math.min(left * 0.8, Math.max(left - 10_000, left / 2)));
     this.#timers.refresh = setTimeout(async () => {
       if (this.#ws !== ws) return;
       try {
@@ -484,7 +486,7 @@ export class Hub extends Emitter {
         if (e.code === ErrorCode.INVALID_TOKEN) {
           this.#drop(ws, 'token refresh refused: reconnecting with a new token');
         } else {
-          this.#scheduleRefresh(ws, token); // try again closer to the expiry; the hub closes 4003 at worst
+          this.#scheduleRefresh(ws, token, 1000); // again in a while; the hub closes 4003 at worst
         }
       }
     }, delay);
