@@ -9,10 +9,6 @@ import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ServerConfig;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -244,44 +240,5 @@ class HubJsIT {
             assertThat(field(list(out.get("presence")).get(0), "user")).isEqualTo("dora");
             assertThat(field(out.get("after"), "offset")).isEqualTo(1L);
         }
-    }
-
-    @Test
-    void theClientAndDemoAreServedWithTypesCachingAndAPolicy() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        String base = "http://127.0.0.1:" + node.port();
-        HttpResponse<String> js = http.send(
-                HttpRequest.newBuilder(URI.create(base + "/hub.js")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(js.statusCode()).isEqualTo(200);
-        assertThat(js.headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
-        assertThat(js.headers().firstValue("cache-control")).hasValue("no-cache");
-        assertThat(js.body()).contains("export class Hub");
-        String etag = js.headers().firstValue("etag").orElseThrow();
-        HttpResponse<String> again = http.send(
-                HttpRequest.newBuilder(URI.create(base + "/hub.js"))
-                        .header("If-None-Match", etag)
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(again.statusCode()).isEqualTo(304);
-        HttpResponse<String> types = http.send(
-                HttpRequest.newBuilder(URI.create(base + "/hub.d.ts")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(types.headers().firstValue("content-type")).hasValue("application/typescript; charset=utf-8");
-        HttpResponse<String> page = http.send(
-                HttpRequest.newBuilder(URI.create(base + "/demo/")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(page.headers().firstValue("content-security-policy"))
-                .hasValueSatisfying(
-                        csp -> assertThat(csp).contains("default-src 'self'").contains("connect-src 'self' ws: wss:"));
-        assertThat(page.headers().firstValue("x-content-type-options")).hasValue("nosniff");
-        for (String path : List.of("/demo/../pom.xml", "/demo/%2e%2e/hub.js", "/demo/hub.js", "/logback.xml")) {
-            HttpResponse<String> none = http.send(
-                    HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(none.statusCode()).as(path).isEqualTo(404);
-        }
-        HttpResponse<String> post = http.send(
-                HttpRequest.newBuilder(URI.create(base + "/hub.js"))
-                        .POST(HttpRequest.BodyPublishers.noBody())
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(post.statusCode()).isEqualTo(404);
     }
 }
