@@ -9,6 +9,8 @@ import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ServerConfig;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -196,6 +198,31 @@ class HubJsIT {
                 .filteredOn(e -> "publication".equals(field(e, "type")))
                 .extracting(e -> field(e, "offset"))
                 .containsExactly(2L, 3L);
+    }
+
+    @Test
+    void aConnectionThatStopsAnsweringIsGivenUpAndTheNextUrlTried() throws Exception {
+        try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> MuteServer.acceptAndGoSilent(mute));
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Map<String, Object> out = run(
+                    """
+                    const [silent, alive] = args;
+                    const hub = new Hub([silent, alive], { pingInterval: 300, pingTimeout: 700 });
+                    const states = [];
+                    hub.on('state', s => states.push(s));
+                    hub.connect();
+                    await new Promise(r => hub.on('state', s => s.state === 'connected' && s.url === alive && r()));
+                    await hub.close();
+                    return { states };
+                    """, "ws://127.0.0.1:" + mute.getLocalPort() + "/hub", "ws://127.0.0.1:" + node.port() + "/hub");
+            List<Object> states = list(out.get("states"));
+            assertThat(states).extracting(s -> field(s, "state")).startsWith("connecting", "connected", "disconnected");
+            assertThat(field(states.get(2), "reason")).isEqualTo("no answer to ping");
+            assertThat(field(states.get(2), "code")).isEqualTo(1006L);
+            assertThat(states).extracting(s -> field(s, "state")).endsWith("connecting", "connected", "closed");
+        }
     }
 
     @Test
