@@ -197,7 +197,7 @@ $('join').addEventListener('submit', (event) => {
   const name = $('name').value.trim();
   const wanted = $('channel').value.trim();
   if (!name || !wanted) return;
-  me = { name, client: null, user: tokenSubject(token) };
+  me = { name, client: hub ? me.client : null, user: tokenSubject(token) }; // a new name keeps the connection
   if (!hub) {
     hub = new Hub(servers, token ? { getToken: () => token } : {});
     hub.on('state', renderState);
