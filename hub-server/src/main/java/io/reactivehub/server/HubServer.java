@@ -84,6 +84,9 @@ public final class HubServer implements AutoCloseable {
                             + "or bind to a loopback address",
                     config.host());
         }
+        if (config.demo()) {
+            log.info("browser client on /hub.js (types: /hub.d.ts), chat demo on /demo/ (--no-demo turns them off)");
+        }
         QueueLimits queue = config.queueLimits();
         log.info(
                 "limits: max message {} bytes, queue {} messages / {} bytes per connection ({} slow consumers), "

@@ -251,6 +251,13 @@ final class ServeCommand implements Callable<Integer> {
     boolean noCompression;
 
     @Option(
+            names = "--no-demo",
+            defaultValue = "${env:HUB_NO_DEMO:-false}",
+            description = "Do not serve the browser client (/hub.js, /hub.d.ts) and the chat demo page (/demo/) "
+                    + "(HUB_NO_DEMO=true). Default: served")
+    boolean noDemo;
+
+    @Option(
             names = "--compression-min-size",
             paramLabel = "BYTES",
             defaultValue = "${env:HUB_COMPRESSION_MIN_SIZE:-" + ServerConfig.Compression.DEFAULT_MIN_SIZE + "}",
@@ -391,6 +398,7 @@ final class ServeCommand implements Callable<Integer> {
                 .channelRules(rules)
                 .historyLimits(new HistoryLimits(maxHistoryChannels, maxHistoryBytes))
                 .redis(redis, redisTimeout, presenceTtl)
+                .demo(!noDemo)
                 .build();
     }
 

@@ -48,6 +48,8 @@ import org.jspecify.annotations.Nullable;
  *                       ({@value #DEFAULT_REDIS_TIMEOUT})
  * @param presenceTtl    with Redis, how long a client stays in presence after its node stopped
  *                       refreshing it ({@value #DEFAULT_PRESENCE_TTL})
+ * @param demo           serve the browser client ({@code /hub.js}, {@code /hub.d.ts}) and the chat
+ *                       demo page ({@code /demo/}); true by default
  */
 public record ServerConfig(
         String host,
@@ -67,7 +69,8 @@ public record ServerConfig(
         HistoryLimits historyLimits,
         @Nullable String redis,
         Duration redisTimeout,
-        Duration presenceTtl) {
+        Duration presenceTtl,
+        boolean demo) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
@@ -99,7 +102,8 @@ public record ServerConfig(
             HistoryLimits.DEFAULT,
             null,
             Durations.parse(DEFAULT_REDIS_TIMEOUT),
-            Durations.parse(DEFAULT_PRESENCE_TTL));
+            Durations.parse(DEFAULT_PRESENCE_TTL),
+            true);
 
     /**
      * permessage-deflate (RFC 7692).
@@ -264,6 +268,7 @@ public record ServerConfig(
         private @Nullable String redis;
         private Duration redisTimeout;
         private Duration presenceTtl;
+        private boolean demo;
 
         private Builder(ServerConfig from) {
             host = from.host;
@@ -284,6 +289,7 @@ public record ServerConfig(
             redis = from.redis;
             redisTimeout = from.redisTimeout;
             presenceTtl = from.presenceTtl;
+            demo = from.demo;
         }
 
         public Builder host(String value) {
@@ -366,6 +372,12 @@ public record ServerConfig(
             return this;
         }
 
+        /** Serve the browser client and the demo page (true by default). */
+        public Builder demo(boolean value) {
+            demo = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException or NullPointerException for an invalid combination */
         public ServerConfig build() {
             return new ServerConfig(
@@ -386,7 +398,8 @@ public record ServerConfig(
                     historyLimits,
                     redis,
                     redisTimeout,
-                    presenceTtl);
+                    presenceTtl,
+                    demo);
         }
     }
 }

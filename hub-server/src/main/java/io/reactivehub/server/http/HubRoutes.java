@@ -37,8 +37,9 @@ import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
  * A hub's HTTP face: the WebSocket endpoints (raw protocol on {@code /ws} and {@code /ws/{channel}},
- * hub protocol on {@code /hub}), the server API under {@code /api}, {@code /health} and
- * {@code /metrics}. {@link #register} mounts them on any Reactor Netty {@link HttpServerRoutes};
+ * hub protocol on {@code /hub}), the server API under {@code /api}, {@code /health},
+ * {@code /metrics}, and (unless turned off) the browser client {@code /hub.js} and the demo page
+ * {@code /demo/}. {@link #register} mounts them on any Reactor Netty {@link HttpServerRoutes};
  * {@code HubServer} is the usual way to run them. Thread-safe.
  */
 public final class HubRoutes {
@@ -56,6 +57,7 @@ public final class HubRoutes {
     private final Codec rawDeflate;
     private final SharedDeflateHandshaker deflate;
     private final WebsocketServerSpec spec;
+    private final @Nullable StaticAssets assets;
     private volatile boolean draining;
 
     public HubRoutes(Hub hub, ServerConfig config) {
@@ -78,20 +80,22 @@ public final class HubRoutes {
                 .handlePing(false)
                 .compress(false)
                 .build();
+        this.assets = config.demo() ? new StaticAssets() : null;
     }
 
-    /** Adds every route of the hub. */
+    /** Adds every route of the hub (with {@link ServerConfig#demo()}, the browser client and demo page too). */
     public HttpServerRoutes register(HttpServerRoutes routes) {
-        return routes.get("/ws", (req, res) -> raw(req, res, DEFAULT_CHANNEL))
+        HttpServerRoutes hubRoutes = routes.get("/ws", (req, res) -> raw(req, res, DEFAULT_CHANNEL))
                 .get("/ws/{channel}", this::rawChannel)
                 .get("/hub", (req, res) -> upgrade(req, res, hubProtocol))
                 .post("/api/publish", api::publish)
                 .get("/api/channels/{channel}/presence", api::presence)
                 .get("/api/channels/{channel}/history", api::history)
                 .get("/health", this::health)
-                .get("/metrics", this::metrics)
-                // Last: a known path asked with another method.
-                .route(req -> allowedMethod(req.uri()) != null, this::methodNotAllowed);
+                .get("/metrics", this::metrics);
+        HttpServerRoutes all = assets == null ? hubRoutes : assets.register(hubRoutes);
+        // Last: a known path asked with another method.
+        return all.route(req -> allowedMethod(req.uri()) != null, this::methodNotAllowed);
     }
 
     /**
@@ -119,7 +123,10 @@ public final class HubRoutes {
     }
 
     /** The method a known path answers (whatever the query), or null for an unknown path. */
-    private static @Nullable String allowedMethod(String uri) {
+    private @Nullable String allowedMethod(String uri) {
+        if (assets != null && assets.serves(new QueryStringDecoder(uri).rawPath())) {
+            return "GET, HEAD";
+        }
         if (isWebSocketPath(uri)) {
             return HttpMethod.GET.name();
         }

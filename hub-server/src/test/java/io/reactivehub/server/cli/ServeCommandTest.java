@@ -22,20 +22,28 @@ class ServeCommandTest {
         // Each option falls back to a HUB_* variable: none of those may be set for this comparison.
         assertThat(System.getenv().keySet())
                 .filteredOn(name -> name.startsWith("HUB_"))
-                .isSubsetOf("HUB_REQUIRE_REDIS7", "HUB_LOG_LEVEL");
+                .isSubsetOf("HUB_REQUIRE_REDIS7", "HUB_REQUIRE_BROWSER", "HUB_LOG_LEVEL");
         assertThat(parse()).usingRecursiveComparison().isEqualTo(ServerConfig.DEFAULT);
     }
 
     @Test
     void optionsOverrideTheDefaults() {
         ServerConfig config = parse(
-                "--port", "0",
-                "--slow-consumer", "drop-oldest",
-                "--ping-interval", "5s",
-                "--idle-timeout", "1m",
-                "--channel-options", "chat:*=history:10,presence",
-                "--redis", "redis://127.0.0.1:6390",
-                "--api-key", " ");
+                "--port",
+                "0",
+                "--slow-consumer",
+                "drop-oldest",
+                "--ping-interval",
+                "5s",
+                "--idle-timeout",
+                "1m",
+                "--channel-options",
+                "chat:*=history:10,presence",
+                "--redis",
+                "redis://127.0.0.1:6390",
+                "--api-key",
+                " ",
+                "--no-demo");
         assertThat(config.port()).isZero();
         assertThat(config.queueLimits().policy()).isEqualTo(SlowConsumerPolicy.DROP_OLDEST);
         assertThat(config.pingInterval()).isEqualTo(Duration.ofSeconds(5));
@@ -43,5 +51,6 @@ class ServeCommandTest {
         assertThat(config.channelRules()).hasToString("chat:*=history:10,ttl:5m,presence");
         assertThat(config.redis()).isEqualTo("redis://127.0.0.1:6390");
         assertThat(config.apiKey()).as("a blank key leaves the API off").isNull();
+        assertThat(config.demo()).isFalse();
     }
 }
