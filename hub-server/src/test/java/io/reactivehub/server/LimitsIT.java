@@ -122,4 +122,32 @@ class LimitsIT {
             assertThat(bystander.readText()).isEqualTo("fine");
         }
     }
+
+    @Test
+    void commandsOtherThanPublishHaveTheirOwnBudget() throws Exception {
+        start(ConnectionLimits.DEFAULT.withCommandRate(1, 3));
+        try (WsTestClient c = WsTestClient.connect(fixture.port(), "/hub")) {
+            for (int i = 1; i <= 4; i++) {
+                c.sendText("{\"id\":" + i + ",\"op\":\"ping\"}");
+            }
+            for (int i = 1; i <= 3; i++) {
+                assertThat(c.readText()).isEqualTo("{\"id\":" + i + ",\"ok\":true}");
+            }
+            assertThat(c.readText()).contains("\"id\":4").contains("\"code\":" + ErrorCode.RATE_LIMITED.code());
+            // Publishes are not commands of this budget.
+            c.sendText("{\"id\":5,\"op\":\"publish\",\"channel\":\"a\",\"data\":1}");
+            assertThat(c.readText()).contains("\"id\":5").contains("\"ok\":true");
+        }
+    }
+
+    @Test
+    void aClientTogglingSubscriptionsIntoTheLimitIsClosedWith1008() throws Exception {
+        start(ConnectionLimits.DEFAULT.withCommandRate(1, 3));
+        try (WsTestClient c = WsTestClient.connect(fixture.port(), "/hub")) {
+            for (int i = 0; i < ConnectionLimits.ABUSE_THRESHOLD + 10; i++) {
+                c.sendText("{\"op\":\"" + (i % 2 == 0 ? "subscribe" : "unsubscribe") + "\",\"channel\":\"t\"}");
+            }
+            assertThat(c.readCloseCode()).isEqualTo(CloseCodes.POLICY_VIOLATION);
+        }
+    }
 }

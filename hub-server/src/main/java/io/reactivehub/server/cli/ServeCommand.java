@@ -164,6 +164,24 @@ final class ServeCommand implements Callable<Integer> {
     List<String> allowedOrigins;
 
     @Option(
+            names = "--command-rate",
+            paramLabel = "PER_S",
+            defaultValue = "${env:HUB_COMMAND_RATE:-" + ConnectionLimits.DEFAULT_COMMAND_RATE + "}",
+            description = "Hub-protocol commands other than publish (subscribe, unsubscribe, history, presence, "
+                    + "refresh, ping) one connection may send per second; more get error 111, "
+                    + ConnectionLimits.ABUSE_THRESHOLD + " refusals in a row close with 1008 (HUB_COMMAND_RATE). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int commandRate;
+
+    @Option(
+            names = "--command-burst",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_COMMAND_BURST:-" + ConnectionLimits.DEFAULT_COMMAND_BURST + "}",
+            description = "Such commands a connection may send at once above the rate (HUB_COMMAND_BURST). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int commandBurst;
+
+    @Option(
             names = "--handshake-timeout",
             paramLabel = "DURATION",
             defaultValue = "${env:HUB_HANDSHAKE_TIMEOUT:-" + ConnectionLimits.DEFAULT_HANDSHAKE_TIMEOUT + "}",
@@ -389,7 +407,9 @@ final class ServeCommand implements Callable<Integer> {
                         handshakeTimeout,
                         keepAliveTimeout,
                         maxPendingConnections,
-                        maxPendingConnectionsPerIp))
+                        maxPendingConnectionsPerIp,
+                        commandRate,
+                        commandBurst))
                 .tls(tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey))
                 .tokens(tokens)
                 .compression(new ServerConfig.Compression(!noCompression, compressionMinSize))

@@ -34,6 +34,11 @@ import org.jspecify.annotations.Nullable;
  *                            ({@value #DEFAULT_MAX_PENDING_CONNECTIONS} by default)
  * @param maxPendingConnectionsPerIp the same, from one remote address
  *                            ({@value #DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP} by default)
+ * @param commandRate         hub-protocol commands other than publish (subscribe, unsubscribe,
+ *                            history, presence, refresh, ping) one connection may send per second,
+ *                            sustained; more get error 111 ({@value #DEFAULT_COMMAND_RATE} by default)
+ * @param commandBurst        such commands a connection may send at once above the rate
+ *                            ({@value #DEFAULT_COMMAND_BURST} by default)
  */
 public record ConnectionLimits(
         int maxConnections,
@@ -45,7 +50,9 @@ public record ConnectionLimits(
         Duration handshakeTimeout,
         Duration keepAliveTimeout,
         int maxPendingConnections,
-        int maxPendingConnectionsPerIp) {
+        int maxPendingConnectionsPerIp,
+        int commandRate,
+        int commandBurst) {
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 20_000;
     public static final int DEFAULT_MAX_SUBSCRIPTIONS = 1000;
@@ -55,6 +62,8 @@ public record ConnectionLimits(
     public static final String DEFAULT_KEEP_ALIVE_TIMEOUT = "30s";
     public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 10_000;
     public static final int DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP = 1000;
+    public static final int DEFAULT_COMMAND_RATE = 50;
+    public static final int DEFAULT_COMMAND_BURST = 200;
     /** Publishes refused in a row after which a connection is closed with 1008. */
     public static final int ABUSE_THRESHOLD = 100;
 
@@ -84,7 +93,9 @@ public record ConnectionLimits(
                 Durations.parse(DEFAULT_HANDSHAKE_TIMEOUT),
                 Durations.parse(DEFAULT_KEEP_ALIVE_TIMEOUT),
                 DEFAULT_MAX_PENDING_CONNECTIONS,
-                DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP);
+                DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP,
+                DEFAULT_COMMAND_RATE,
+                DEFAULT_COMMAND_BURST);
     }
 
     public ConnectionLimits {
@@ -100,6 +111,8 @@ public record ConnectionLimits(
         positive("keepAliveTimeout", Objects.requireNonNull(keepAliveTimeout, "keepAliveTimeout"));
         positive("maxPendingConnections", maxPendingConnections);
         positive("maxPendingConnectionsPerIp", maxPendingConnectionsPerIp);
+        positive("commandRate", commandRate);
+        positive("commandBurst", commandBurst);
     }
 
     private static void positive(String name, Duration value) {
@@ -125,7 +138,9 @@ public record ConnectionLimits(
                 handshakeTimeout,
                 keepAliveTimeout,
                 maxPendingConnections,
-                maxPendingConnectionsPerIp);
+                maxPendingConnectionsPerIp,
+                commandRate,
+                commandBurst);
     }
 
     public ConnectionLimits withMaxSubscriptions(int max) {
@@ -139,7 +154,9 @@ public record ConnectionLimits(
                 handshakeTimeout,
                 keepAliveTimeout,
                 maxPendingConnections,
-                maxPendingConnectionsPerIp);
+                maxPendingConnectionsPerIp,
+                commandRate,
+                commandBurst);
     }
 
     public ConnectionLimits withPublishRate(int rate, int burst) {
@@ -153,7 +170,9 @@ public record ConnectionLimits(
                 handshakeTimeout,
                 keepAliveTimeout,
                 maxPendingConnections,
-                maxPendingConnectionsPerIp);
+                maxPendingConnectionsPerIp,
+                commandRate,
+                commandBurst);
     }
 
     public ConnectionLimits withAllowedOrigins(List<String> origins) {
@@ -167,7 +186,26 @@ public record ConnectionLimits(
                 handshakeTimeout,
                 keepAliveTimeout,
                 maxPendingConnections,
-                maxPendingConnectionsPerIp);
+                maxPendingConnectionsPerIp,
+                commandRate,
+                commandBurst);
+    }
+
+    /** These limits with another command budget. */
+    public ConnectionLimits withCommandRate(int rate, int burst) {
+        return new ConnectionLimits(
+                maxConnections,
+                maxConnectionsPerIp,
+                maxSubscriptions,
+                publishRate,
+                publishBurst,
+                allowedOrigins,
+                handshakeTimeout,
+                keepAliveTimeout,
+                maxPendingConnections,
+                maxPendingConnectionsPerIp,
+                rate,
+                burst);
     }
 
     /** These limits with other handshake limits. */
@@ -182,7 +220,9 @@ public record ConnectionLimits(
                 handshake,
                 keepAlive,
                 maxPending,
-                maxPendingPerIp);
+                maxPendingPerIp,
+                commandRate,
+                commandBurst);
     }
 
     /** Whether a browser of {@code origin} (null: not a browser) may connect. */

@@ -70,6 +70,11 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     private void run(Session session, Command command) {
+        if (!(command instanceof Command.Publish) && !session.mayCommand()) {
+            throw new HubException(
+                    ErrorCode.RATE_LIMITED,
+                    "command rate limit exceeded (" + session.config().limits().commandRate() + "/s)");
+        }
         if (command instanceof Command.Subscribe c) {
             subscribe(session, c);
         } else if (command instanceof Command.Unsubscribe c) {

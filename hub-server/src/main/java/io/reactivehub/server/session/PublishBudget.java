@@ -3,8 +3,8 @@ package io.reactivehub.server.session;
 import io.reactivehub.server.config.ConnectionLimits;
 
 /**
- * One connection's token bucket for publishes: {@code rate} tokens per second, at most
- * {@code burst} saved up. Used on the connection's event loop only; not thread-safe.
+ * One connection's token bucket (publishes, or its other commands): {@code rate} tokens per
+ * second, at most {@code burst} saved up. Used on the connection's event loop only; not thread-safe.
  */
 final class PublishBudget {
     private final double ratePerNano;

@@ -53,6 +53,7 @@ public final class Session {
     private final String ip;
     private final Subscriptions subscriptions;
     private final @Nullable PublishBudget budget;
+    private final PublishBudget commands;
     private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile @Nullable Principal principal;
@@ -76,6 +77,7 @@ public final class Session {
         this.subscriptions = new Subscriptions(this);
         ConnectionLimits limits = context.config().limits();
         this.budget = limits.publishRate() > 0 ? new PublishBudget(limits.publishRate(), limits.publishBurst()) : null;
+        this.commands = new PublishBudget(limits.commandRate(), limits.commandBurst());
     }
 
     /** Unique across nodes: names the client in presence and the session in logs. */
@@ -120,6 +122,27 @@ public final class Session {
     public boolean mayPublishTo(ChannelName channel) {
         Principal p = principal;
         return p == null || p.mayPublish(channel);
+    }
+
+    /**
+     * Whether this connection may send one more command other than publish now. When it may not,
+     * the refusal is counted, and a connection that keeps sending into the limit is closed with 1008.
+     */
+    public boolean mayCommand() {
+        if (commands.tryTake()) {
+            return true;
+        }
+        metrics().rateLimited();
+        if (commands.abusive() && !closing.get()) {
+            log.info(
+                    "session {} ({}): kept sending commands over {}/s; closing with {}",
+                    id,
+                    describe(),
+                    config().limits().commandRate(),
+                    DisconnectReason.RATE_LIMITED.code());
+            close(DisconnectReason.RATE_LIMITED);
+        }
+        return false;
     }
 
     /**
