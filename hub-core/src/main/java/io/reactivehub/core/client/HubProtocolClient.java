@@ -465,7 +465,8 @@ public final class HubProtocolClient implements Disposable {
         HubClient.Options t = options.transport();
         Map<String, String> headers = new LinkedHashMap<>(t.headers());
         headers.put("Authorization", "Bearer " + token);
-        return new HubClient.Options(t.pingInterval(), t.idleTimeout(), t.maxMessageSize(), t.insecure(), headers);
+        return new HubClient.Options(
+                t.pingInterval(), t.idleTimeout(), t.maxMessageSize(), t.insecure(), headers, t.maxBuffered());
     }
 
     private void opened(URI url, HubClient.Connection c, String token) {
