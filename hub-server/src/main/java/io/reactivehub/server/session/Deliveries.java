@@ -25,8 +25,13 @@ public class Deliveries implements ChannelListener {
 
     /** @param session an open session */
     public Deliveries(Session session) {
-        this.writer = session.writer();
-        this.codec = session.codec();
+        this(session.writer(), session.codec());
+    }
+
+    /** Into a writer of one's own (tests). */
+    Deliveries(ConnectionWriter writer, Codec codec) {
+        this.writer = writer;
+        this.codec = codec;
     }
 
     @Override
