@@ -38,7 +38,13 @@ public enum ErrorCode {
     /** A request (the server API's body, or its data) is over the maximum message size. */
     TOO_LARGE(116),
     /** Too many failed attempts (wrong API keys) from this address: wait and retry. */
-    TOO_MANY_FAILURES(117);
+    TOO_MANY_FAILURES(117),
+    /**
+     * The broker (Redis) did not answer a publish in time: the message may or may not have been
+     * published (and delivered). Retrying may publish it twice; check the channel's history first
+     * if that matters.
+     */
+    UNKNOWN_OUTCOME(118);
 
     private final int code;
 

@@ -31,6 +31,7 @@ public final class HubMetrics {
     private final Counter authFailures;
     private final Counter oversized;
     private final Counter brokerUnavailable;
+    private final Counter outcomeUnknown;
     private final Counter resubscribes;
 
     /** @param connections the number of open WebSocket connections now */
@@ -81,6 +82,9 @@ public final class HubMetrics {
                 .description(
                         "Publishes and subscribes refused because Redis was unreachable (error 114, close 1013, HTTP 503)")
                 .register(registry);
+        outcomeUnknown = Counter.builder("hub_publish_outcome_unknown")
+                .description("Publishes Redis did not answer in time: maybe published (error 118, HTTP 504)")
+                .register(registry);
         resubscribes = Counter.builder("hub_resubscribe_requests")
                 .description("Subscriptions ended with an unsubscribed push (4004): messages lost on this node")
                 .register(registry);
@@ -119,6 +123,8 @@ public final class HubMetrics {
     public void failed(ErrorCode code) {
         if (code == ErrorCode.UNAVAILABLE) {
             brokerUnavailable.increment();
+        } else if (code == ErrorCode.UNKNOWN_OUTCOME) {
+            outcomeUnknown.increment();
         }
         Counter.builder("hub_operation_failures")
                 .tag("code", Integer.toString(code.code()))

@@ -279,8 +279,8 @@ public final class HubProtocolClient implements Disposable {
      * {@link Options#requestTimeout()}). Errors with {@link CommandException} when the hub refuses,
      * {@link IllegalArgumentException} for data that is not one JSON value, {@link TimeoutException}
      * past the request timeout, or {@link IllegalStateException} when the client is closed or the
-     * connection is lost before the reply. After a timeout or a lost connection the message may or
-     * may not have been published.
+     * connection is lost before the reply. After a timeout or a lost connection, or the hub's error
+     * 118 (Redis did not answer it in time), the message may or may not have been published.
      */
     public Mono<JsonNode> publish(String channel, String jsonData) {
         Objects.requireNonNull(channel, "channel");

@@ -151,7 +151,7 @@ public final class RedisBroker implements Broker {
     @Override
     public Mono<PublishResult> publish(ChannelName channel, byte[] payload, PayloadType type, ChannelOptions options) {
         String tag = RedisWire.tag(channel);
-        return redis.<List<Object>>eval(
+        return redis.<List<Object>>evalWrite(
                         RedisScripts.PUBLISH,
                         ScriptOutputType.MULTI,
                         RedisWire.streamKeys(tag),

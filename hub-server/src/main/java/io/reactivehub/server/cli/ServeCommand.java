@@ -306,7 +306,8 @@ final class ServeCommand implements Callable<Integer> {
             paramLabel = "DURATION",
             defaultValue = "${env:HUB_REDIS_TIMEOUT:-" + ServerConfig.DEFAULT_REDIS_TIMEOUT + "}",
             converter = DurationConverter.class,
-            description = "How long a Redis command may take before it fails with error 114 (HUB_REDIS_TIMEOUT). "
+            description = "How long a Redis command may take before it fails with error 114, or 118 for a publish "
+                    + "(outcome unknown) (HUB_REDIS_TIMEOUT). "
                     + "Default: ${DEFAULT-VALUE}")
     Duration redisTimeout;
 

@@ -44,7 +44,7 @@ import org.jspecify.annotations.Nullable;
  * @param historyLimits  without Redis, the node-wide bounds of kept history ({@link HistoryLimits#DEFAULT})
  * @param redis          Redis URIs ({@code redis://host:port}, comma-separated) to share channels
  *                       with other nodes; null (the default): one node, in memory
- * @param redisTimeout   how long a Redis command may take before it fails with 114
+ * @param redisTimeout   how long a Redis command may take before it fails with 114 (118 for a publish)
  *                       ({@value #DEFAULT_REDIS_TIMEOUT})
  * @param presenceTtl    with Redis, how long a client stays in presence after its node stopped
  *                       refreshing it ({@value #DEFAULT_PRESENCE_TTL})

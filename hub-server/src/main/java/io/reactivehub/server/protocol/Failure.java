@@ -30,12 +30,13 @@ public record Failure(ErrorCode code, String message) {
     }
 
     /**
-     * 503 broker unavailable or hub closed, 404 not enabled, 413 too large, 429 too many failures,
-     * 500 the hub's own failure, 400 bad input.
+     * 503 broker unavailable or hub closed, 504 the broker did not answer in time (outcome unknown),
+     * 404 not enabled, 413 too large, 429 too many failures, 500 the hub's own failure, 400 bad input.
      */
     public HttpResponseStatus httpStatus() {
         return switch (code) {
             case UNAVAILABLE, HUB_CLOSED -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case UNKNOWN_OUTCOME -> HttpResponseStatus.GATEWAY_TIMEOUT;
             case NOT_ENABLED -> HttpResponseStatus.NOT_FOUND;
             case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             case TOO_MANY_FAILURES -> HttpResponseStatus.TOO_MANY_REQUESTS;

@@ -39,6 +39,12 @@ public final class HubJson {
      */
     public static final int RESUBSCRIBE = 4004;
 
+    /**
+     * The code of an {@code unsubscribed} push (not a close code): a {@code refresh} brought a token
+     * that no longer allows the channel; the subscription ended and its presence entry is gone.
+     */
+    public static final int PERMISSION_WITHDRAWN = 4005;
+
     private HubJson() {}
 
     /** {@code {"id":..,"ok":true}}; without {@code id} when null (the HTTP API has none). */
@@ -120,11 +126,21 @@ public final class HubJson {
 
     /** {@code {"channel":"c","unsubscribed":{"code":4004,"reason":"..."}}}. */
     public static ObjectNode unsubscribedPush(ChannelName channel) {
+        return unsubscribed(channel, RESUBSCRIBE, "messages were lost on the server: subscribe again with recover");
+    }
+
+    /** {@code {"channel":"c","unsubscribed":{"code":4005,"reason":"..."}}}. */
+    public static ObjectNode permissionWithdrawnPush(ChannelName channel) {
+        return unsubscribed(
+                channel, PERMISSION_WITHDRAWN, "permission withdrawn: the refreshed token does not allow this channel");
+    }
+
+    private static ObjectNode unsubscribed(ChannelName channel, int code, String reason) {
         ObjectNode push = MAPPER.createObjectNode();
         push.put("channel", channel.value());
         ObjectNode why = push.putObject("unsubscribed");
-        why.put("code", RESUBSCRIBE);
-        why.put("reason", "messages were lost on the server: subscribe again with recover");
+        why.put("code", code);
+        why.put("reason", reason);
         return push;
     }
 

@@ -19,6 +19,7 @@ import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.session.Deliveries;
 import io.reactivehub.server.session.ProtocolHandler;
 import io.reactivehub.server.session.Session;
+import io.reactivehub.server.session.Subscriptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,7 +158,10 @@ public final class HubProtocol implements ProtocolHandler {
                         e -> failed(session, c.id(), "presence of " + c.channel(), e));
     }
 
-    /** A fresh token for the same subject extends the connection. */
+    /**
+     * A fresh token for the same subject extends the connection and replaces its permissions:
+     * subscriptions the new token does not allow end.
+     */
     private void refresh(Session session, Command.Refresh c) {
         TokenVerifier tokens = session.config().tokens();
         Principal current = session.principal();
@@ -176,9 +180,37 @@ public final class HubProtocol implements ProtocolHandler {
             throw new HubException(ErrorCode.INVALID_TOKEN, "the new token is for another subject");
         }
         session.refreshed(next);
+        withdraw(session, next);
         ObjectNode reply = HubJson.ok(c.id());
         reply.put("expires", next.expiresAt().getEpochSecond());
         reply(session, reply);
+    }
+
+    /**
+     * Ends the subscriptions a refreshed token no longer allows, before the refresh's reply: a
+     * confirmed one with an {@code unsubscribed} push (4005), a pending subscribe with error 112.
+     */
+    private static void withdraw(Session session, Principal next) {
+        for (ChannelName channel : session.subscriptions().channels()) {
+            if (next.maySubscribe(channel)) {
+                continue;
+            }
+            Subscriptions.Left left = session.subscriptions()
+                    .leave(
+                            channel,
+                            new HubException(
+                                    ErrorCode.PERMISSION_DENIED,
+                                    "the refreshed token does not allow subscribing to " + channel));
+            if (left == Subscriptions.Left.CONFIRMED) {
+                log.info(
+                        "session {}: the refreshed token of '{}' does not allow {}; unsubscribed ({})",
+                        session.id(),
+                        next.subject(),
+                        channel,
+                        HubJson.PERMISSION_WITHDRAWN);
+                reply(session, HubJson.permissionWithdrawnPush(channel));
+            }
+        }
     }
 
     /** Answers a failed asynchronous operation with its error code. */
@@ -219,12 +251,13 @@ public final class HubProtocol implements ProtocolHandler {
 
         @Override
         public void onSubscribed(SubscribeResult result) {
-            reply(session, HubJson.subscribed(command.id(), result, command.recover() != null));
+            // Not sent if the subscription ended first (unsubscribed while pending: error 107).
+            confirm(() -> reply(session, HubJson.subscribed(command.id(), result, command.recover() != null)));
         }
 
         @Override
         public void onPresence(PresenceEvent event) {
-            if (command.joinLeave()) {
+            if (command.joinLeave() && active()) {
                 reply(session, HubJson.presencePush(command.channel(), event));
             }
         }
