@@ -159,8 +159,12 @@ public final class HubProtocolClient implements Disposable {
     /** A connection left the channel (subscriptions asked with {@code joinLeave}). */
     public record Leave(String channel, ClientInfo client) implements Event {}
 
-    /** A history reply: the channel's top, and the kept messages asked for, oldest first. */
-    public record History(StreamPosition top, List<Publication> messages) {}
+    /**
+     * A history reply: the channel's top, and the kept messages asked for, oldest first;
+     * {@code truncated} when the reply hit the hub's size bound (ask again with {@code since} = the
+     * last offset).
+     */
+    public record History(StreamPosition top, List<Publication> messages, boolean truncated) {}
 
     /** The connection's state. */
     public sealed interface State permits Connecting, Connected, Disconnected, Closed {}
@@ -323,7 +327,8 @@ public final class HubProtocolClient implements Disposable {
                     for (JsonNode m : reply.path("messages")) {
                         messages.add(new Publication(channel, m.path("offset").asLong(), top.epoch(), m.get("data")));
                     }
-                    return new History(top, List.copyOf(messages));
+                    return new History(
+                            top, List.copyOf(messages), reply.path("truncated").asBoolean());
                 });
     }
 

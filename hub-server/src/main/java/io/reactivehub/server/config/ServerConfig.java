@@ -193,6 +193,14 @@ public record ServerConfig(
         return options.withBroker(() -> RedisBroker.connect(RedisBroker.parseUris(uris), redisOptions));
     }
 
+    /**
+     * The most message data one reply carries (history): the per-connection queue's byte bound,
+     * and never less than one message.
+     */
+    public long maxReplyBytes() {
+        return Math.max(maxMessageSize, queueLimits.maxBytes());
+    }
+
     /** A builder starting from {@link #DEFAULT}. */
     public static Builder builder() {
         return DEFAULT.toBuilder();

@@ -67,7 +67,7 @@ public final class HubRoutes {
         HubMetrics metrics = new HubMetrics(hub, sessions::size);
         this.context = new SessionContext(hub, config, sessions, metrics);
         this.admission = new Admission(config, sessions, metrics, () -> draining);
-        this.api = new ServerApi(hub, config.apiKey(), config.maxMessageSize(), metrics);
+        this.api = new ServerApi(hub, config.apiKey(), config.maxMessageSize(), config.maxReplyBytes(), metrics);
         this.pending = new PendingConnections(config.limits(), metrics);
         // One compressing codec per protocol for the whole server: every connection that negotiated
         // permessage-deflate shares the one compressed frame of a message.

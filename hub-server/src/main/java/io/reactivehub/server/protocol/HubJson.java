@@ -89,16 +89,27 @@ public final class HubJson {
         return reply;
     }
 
-    /** A history's reply: top offset, epoch, and the messages, each with its offset and {@code data}. */
-    public static ObjectNode history(@Nullable JsonNode id, HistoryResult history) {
+    /**
+     * A history's reply: top offset, epoch, and the messages, each with its offset and {@code data},
+     * oldest first, as many as fit in {@code maxBytes} of data (at least one); when some are left
+     * out, {@code "truncated": true} and the client asks again with {@code since} = the last offset.
+     */
+    public static ObjectNode history(@Nullable JsonNode id, HistoryResult history, long maxBytes) {
         ObjectNode reply = ok(id);
         reply.put("offset", history.top().offset());
         reply.put("epoch", history.top().epoch());
         ArrayNode messages = reply.putArray("messages");
+        long bytes = 0;
         for (Message m : history.messages()) {
+            byte[] data = HubPushCodec.data(m);
+            bytes += data.length;
+            if (bytes > maxBytes && !messages.isEmpty()) {
+                reply.put("truncated", true);
+                break;
+            }
             ObjectNode item = messages.addObject();
             item.put("offset", m.offset());
-            item.putRawValue("data", new RawValue(new String(HubPushCodec.data(m), StandardCharsets.UTF_8)));
+            item.putRawValue("data", new RawValue(new String(data, StandardCharsets.UTF_8)));
             if (HubPushCodec.isBase64(m)) {
                 item.put("encoding", "base64");
             }

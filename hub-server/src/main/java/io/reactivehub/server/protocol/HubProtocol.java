@@ -143,7 +143,10 @@ public final class HubProtocol implements ProtocolHandler {
         session.hub()
                 .history(c.channel(), c.since(), c.limit())
                 .subscribe(
-                        history -> reply(session, HubJson.history(c.id(), history)),
+                        history -> reply(
+                                session,
+                                HubJson.history(
+                                        c.id(), history, session.config().maxReplyBytes())),
                         e -> failed(session, c.id(), "history of " + c.channel(), e));
     }
 

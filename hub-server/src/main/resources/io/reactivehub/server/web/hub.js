@@ -308,13 +308,16 @@ export class Hub extends Emitter {
     return new Promise((resolve, reject) => this.#queue.push({ channel, data, resolve, reject }));
   }
 
-  /** The channel's kept messages: the latest `limit`, or those after `since`. */
+  /**
+   * The channel's kept messages: the latest `limit`, or those after `since`. `truncated` is true
+   * when the reply hit the hub's size bound: ask again with `since` = the last offset.
+   */
   history(channel, { limit, since } = {}) {
     const fields = { channel };
     if (limit !== undefined) fields.limit = limit;
     if (since !== undefined) fields.since = since;
     return this.#request('history', fields, true)
-      .then((r) => ({ offset: r.offset, epoch: r.epoch, messages: r.messages }));
+      .then((r) => ({ offset: r.offset, epoch: r.epoch, messages: r.messages, truncated: r.truncated === true }));
   }
 
   /** Who is subscribed to the channel, on every node. */
