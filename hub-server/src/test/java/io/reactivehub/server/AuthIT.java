@@ -20,6 +20,7 @@ import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.server.auth.TokenVerifier;
+import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.server.protocol.HubJson;
 import java.nio.charset.StandardCharsets;
@@ -252,7 +253,10 @@ class AuthIT {
 
         @Test
         void aRefreshBeforeExpiryKeepsTheConnection() throws Exception {
-            start(TokenVerifier.hmac(SECRET));
+            // The test pings back to back for seconds: far past the default command budget.
+            fixture = new ServerFixture(ServerConfig.DEFAULT
+                    .withTokens(TokenVerifier.hmac(SECRET))
+                    .withLimits(ConnectionLimits.DEFAULT.withCommandRate(100_000, 100_000)));
             Instant firstExpiry = in(2);
             try (WsTestClient c = connect("/hub", hs("ann", firstExpiry, List.of("*"), List.of("*")))) {
                 c.sendText("{\"id\":1,\"op\":\"refresh\",\"token\":\"" + hs("ann", in(120), List.of("*"), List.of("*"))

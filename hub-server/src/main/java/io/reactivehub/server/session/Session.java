@@ -29,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
 
@@ -206,6 +207,12 @@ public final class Session {
     public Publisher<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         this.outbound = out;
         context.sessions().add(this, ip);
+        // The upgrade is done and everything the session needs from the request was taken: an idle
+        // connection should not keep the request's (or the 101's) headers for its whole life.
+        in.headers().clear();
+        if (out instanceof HttpServerResponse response) {
+            response.responseHeaders().clear();
+        }
         in.withConnection(this::open);
         protocol.opened(this);
         return in.receiveFrames()
