@@ -1,5 +1,6 @@
 package io.reactivehub.server;
 
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,6 +54,17 @@ public final class LogText {
         }
         return out.toString();
     }
+
+    /**
+     * URIs with their user info (a password: {@code redis://:secret@host}, {@code redis://user:secret@host})
+     * replaced by {@code ***}, wherever they occur in {@code text} (a comma-separated list, an
+     * exception's message).
+     */
+    public static String maskUserInfo(@Nullable String text) {
+        return text == null ? "null" : USER_INFO.matcher(text).replaceAll("$1***@");
+    }
+
+    private static final Pattern USER_INFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^@/\\s,?#]*@");
 
     private static boolean needsEscape(char c) {
         return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\\' || c == '\u2028' || c == '\u2029';

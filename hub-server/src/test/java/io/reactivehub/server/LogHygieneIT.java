@@ -3,6 +3,7 @@ package io.reactivehub.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.reactivehub.core.testing.RedisProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -90,5 +91,14 @@ class LogHygieneIT {
         assertThat(lines())
                 .filteredOn(l -> l.contains("further messages suppressed"))
                 .hasSize(1);
+    }
+
+    @Test
+    void aRedisPasswordIsNeverPrinted() throws Exception {
+        int closed = RedisProcess.freePort();
+        ServerProcess.Exited exited = ServerProcess.runToExit(
+                "--host", "127.0.0.1", "--port", "0", "--redis", "redis://:s3cretPassw0rd@127.0.0.1:" + closed);
+        assertThat(exited.exitCode()).as(exited.output()).isEqualTo(1);
+        assertThat(exited.output()).contains("redis://***@127.0.0.1:" + closed).doesNotContain("s3cretPassw0rd");
     }
 }

@@ -37,4 +37,13 @@ class LogTextTest {
     void nullIsWrittenAsNull() {
         assertThat(LogText.escape(null)).isEqualTo("null");
     }
+
+    @Test
+    void userInfoOfUrisIsMasked() {
+        assertThat(LogText.maskUserInfo("redis://:s3cret@10.0.0.1:6379,rediss://ann:pw@h2:6380/0"))
+                .isEqualTo("redis://***@10.0.0.1:6379,rediss://***@h2:6380/0");
+        assertThat(LogText.maskUserInfo("redis://10.0.0.1:6379")).isEqualTo("redis://10.0.0.1:6379");
+        assertThat(LogText.maskUserInfo("Unable to connect to redis://u:p@host:1: refused"))
+                .isEqualTo("Unable to connect to redis://***@host:1: refused");
+    }
 }

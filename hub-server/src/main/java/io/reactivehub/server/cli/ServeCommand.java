@@ -7,6 +7,7 @@ import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
 import io.reactivehub.core.broker.HistoryLimits;
 import io.reactivehub.server.HubServer;
+import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.ServerConfig;
@@ -346,7 +347,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             config = config();
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
+            System.err.println("error: " + LogText.maskUserInfo(e.getMessage()));
             return 2;
         }
         Hub hub;
@@ -355,9 +356,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             // Only the broker can fail here: connecting to Redis.
             System.err.println((config.redis() != null
-                            ? "error: cannot connect to Redis at " + config.redis() + ": "
+                            ? "error: cannot connect to Redis at " + LogText.maskUserInfo(config.redis()) + ": "
                             : "error: cannot create the hub: ")
-                    + e.getMessage());
+                    + LogText.maskUserInfo(e.getMessage()));
             return 1;
         }
         if (!config.channelRules().rules().isEmpty()) {
