@@ -88,7 +88,7 @@ public final class HubServer implements AutoCloseable {
         String scheme = config.tls() != null ? "wss" : "ws";
         log.info(
                 "hub listening on {}:{} ({}): raw protocol on /ws and /ws/{channel}, hub protocol on /hub; "
-                        + "health on /health, metrics on /metrics",
+                        + "health on /health (/health/live, /health/ready), metrics on /metrics",
                 config.host(),
                 port,
                 scheme);
@@ -193,6 +193,7 @@ public final class HubServer implements AutoCloseable {
         }
         boolean clean = routes.sessions().awaitEmpty(grace);
         server.disposeNow(Duration.ofSeconds(5));
+        routes.close();
         log.info("shut down {}", clean ? "cleanly" : "with connections cut after the grace period");
         return clean;
     }
@@ -200,5 +201,6 @@ public final class HubServer implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(10));
+        routes.close();
     }
 }

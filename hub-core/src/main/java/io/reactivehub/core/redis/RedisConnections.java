@@ -328,6 +328,11 @@ final class RedisConnections {
         return closed;
     }
 
+    /** Whether both connections are up now (Lettuce marks them inactive while it reconnects). */
+    boolean isConnected() {
+        return !closed && commandConnection.isOpen() && pubsub.isOpen();
+    }
+
     /** Refuses further commands and closes every connection (blocks up to about two seconds). */
     void close() {
         closed = true;

@@ -19,6 +19,7 @@ class FailureTest {
 
     @AfterEach
     void dispose() {
+        metrics.close();
         hub.dispose();
     }
 
