@@ -101,4 +101,25 @@ class LogHygieneIT {
         assertThat(exited.exitCode()).as(exited.output()).isEqualTo(1);
         assertThat(exited.output()).contains("redis://***@127.0.0.1:" + closed).doesNotContain("s3cretPassw0rd");
     }
+
+    @Test
+    void aCloseInTheMiddleOfAFragmentedMessageIsNoErrorAndNoStackTrace() throws Exception {
+        int before = lines().size();
+        try (WsTestClient c = WsTestClient.connect(server.port, "/ws/fragments")) {
+            c.sendFrame(false, 0, 0x1, "half a mess".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            c.sendClose(1000);
+            c.readCloseCode();
+        }
+        try (WsTestClient c = WsTestClient.connect(server.port, "/hub")) {
+            c.sendFrame(false, 0, 0x1, "{\"op\":".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            c.sendClose(1000);
+            c.readCloseCode();
+        }
+        syncLog();
+        List<String> written = lines().subList(before, lines().size());
+        assertThat(written)
+                .as(String.join("\n", written))
+                .noneMatch(line -> line.contains(" ERROR "))
+                .noneMatch(line -> line.startsWith("\tat ") || line.contains("Exception:"));
+    }
 }
