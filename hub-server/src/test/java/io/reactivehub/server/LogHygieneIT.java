@@ -122,4 +122,31 @@ class LogHygieneIT {
                 .noneMatch(line -> line.contains(" ERROR "))
                 .noneMatch(line -> line.startsWith("\tat ") || line.contains("Exception:"));
     }
+
+    @Test
+    void aCleanShutdownWithRedisLogsNoWarningOrError() throws Exception {
+        try (RedisProcess redis = RedisProcess.start();
+                ServerProcess node = ServerProcess.start(
+                        "--redis", redis.uri(), "--channel-options", "room:*=history:10,presence,join-leave")) {
+            try (WsTestClient hub = WsTestClient.connect(node.port, "/hub");
+                    WsTestClient raw = WsTestClient.connect(node.port, "/ws/room:2")) {
+                hub.sendText("{\"id\":1,\"op\":\"subscribe\",\"channel\":\"room:1\",\"joinLeave\":true}");
+                assertThat(hub.readText()).contains("\"ok\":true");
+                hub.sendText("{\"id\":2,\"op\":\"publish\",\"channel\":\"room:1\",\"data\":1}");
+                raw.sendText("x");
+                assertThat(raw.readText()).isEqualTo("x");
+                node.process.toHandle().destroy(); // SIGTERM
+                assertThat(hub.readCloseCode()).isEqualTo(CloseCodes.GOING_AWAY);
+            }
+            assertThat(node.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+            String output = node.output();
+            assertThat(node.process.exitValue()).as(output).isZero();
+            assertThat(output.lines())
+                    .as(output)
+                    .filteredOn(line -> !line.contains("authentication is off"))
+                    .noneMatch(line -> line.contains(" WARN ") || line.contains(" ERROR "))
+                    .noneMatch(line -> line.startsWith("\tat "));
+        }
+    }
 }
