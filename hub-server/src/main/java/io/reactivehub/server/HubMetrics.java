@@ -4,8 +4,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.Hub;
 import java.util.concurrent.TimeUnit;
@@ -13,11 +24,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 /**
- * The server's meters, exposed in Prometheus text format on {@code GET /metrics}. All names start
- * with {@code hub_}. Nothing is counted per delivery on the fan-out path: the hub adds each
- * message's subscriber count once. Thread-safe.
+ * The server's meters, exposed in Prometheus text format on {@code GET /metrics}: the hub's own,
+ * whose names start with {@code hub_}, beside Micrometer's JVM and process meters ({@code jvm_*},
+ * {@code process_*}, {@code system_cpu_*}) and Netty's buffer allocator ({@code netty_allocator_*}).
+ * Nothing is counted per delivery on the fan-out path: the hub adds each message's subscriber
+ * count once. Thread-safe; {@link #close()} stops the GC listener.
  */
-public final class HubMetrics {
+public final class HubMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger subscriptions = new AtomicInteger();
     private final Counter messagesIn;
@@ -33,9 +46,11 @@ public final class HubMetrics {
     private final Counter brokerUnavailable;
     private final Counter outcomeUnknown;
     private final Counter resubscribes;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
 
     /** @param connections the number of open WebSocket connections now */
     public HubMetrics(Hub hub, IntSupplier connections) {
+        bindJvmAndProcess();
         // Gauges hold their object weakly: the supplier is held strongly, or a GC would turn it into NaN.
         Gauge.builder("hub_connections_active", connections, IntSupplier::getAsInt)
                 .strongReference(true)
@@ -109,6 +124,28 @@ public final class HubMetrics {
                         + "(in-process broker), or numbered, kept and published by Redis")
                 .publishPercentileHistogram()
                 .register(registry);
+    }
+
+    /** Micrometer's binders: memory, GC, threads, class loading, CPU, open files, uptime, Netty's allocators. */
+    private void bindJvmAndProcess() {
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        // Netty 4.2's default allocator is the adaptive one; Reactor Netty may use the pooled one.
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        if (ByteBufAllocator.DEFAULT != PooledByteBufAllocator.DEFAULT
+                && ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
+            new NettyAllocatorMetrics(provider).bindTo(registry);
+        }
+    }
+
+    @Override
+    public void close() {
+        gc.close();
     }
 
     /** A client's message was published; {@code startNanos} is when its frame arrived. */

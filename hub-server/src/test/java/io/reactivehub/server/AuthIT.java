@@ -145,6 +145,45 @@ class AuthIT {
         }
 
         @Test
+        void withAnIssuerAndAudienceConfiguredTokensMustCarryThem() throws Exception {
+            start(TokenVerifier.hmac(SECRET).withIssuer("https://auth.example").withAudience("hub"));
+            MACSigner signer = new MACSigner(SECRET);
+            java.util.function.BiFunction<String, Object, String> signed = (iss, aud) -> {
+                JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                        .subject("ann")
+                        .expirationTime(Date.from(in(60)))
+                        .claim("subs", List.of("*"));
+                if (iss != null) {
+                    claims.issuer(iss);
+                }
+                if (aud != null) {
+                    claims.claim("aud", aud);
+                }
+                try {
+                    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+                    jwt.sign(signer);
+                    return jwt.serialize();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            for (String[] bad : new String[][] {
+                {signed.apply(null, "hub"), "token has no issuer (iss)"},
+                {signed.apply("https://evil.example", "hub"), "token issuer (iss) is not 'https://auth.example'"},
+                {signed.apply("https://auth.example", null), "token has no audience (aud)"},
+                {signed.apply("https://auth.example", "other"), "token audience (aud) does not include 'hub'"}
+            }) {
+                String response = WsTestClient.httpGet(fixture.port(), "/ws/room?token=" + bad[0], true);
+                assertThat(response).as(bad[1]).startsWith("HTTP/1.1 401").contains(bad[1]);
+            }
+            try (WsTestClient one = connect("/ws/room", signed.apply("https://auth.example", "hub"));
+                    WsTestClient listed =
+                            connect("/ws/room", signed.apply("https://auth.example", List.of("other", "hub")))) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 2);
+            }
+        }
+
+        @Test
         void theAlgorithmIsPinnedToTheKeyType(@TempDir Path dir) throws Exception {
             KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
             rsa.initialize(2048);

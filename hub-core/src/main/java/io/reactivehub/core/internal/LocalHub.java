@@ -229,6 +229,11 @@ public final class LocalHub implements Hub, BrokerListener {
     }
 
     @Override
+    public boolean brokerAvailable() {
+        return !disposed && broker.isAvailable();
+    }
+
+    @Override
     public boolean isDisposed() {
         return disposed;
     }

@@ -302,6 +302,12 @@ public final class RedisBroker implements Broker {
         return redis.isClosed();
     }
 
+    /** False while the command or pub/sub connection to Redis is down (Lettuce is reconnecting), and once disposed. */
+    @Override
+    public boolean isAvailable() {
+        return redis.isConnected();
+    }
+
     /** One channel this node subscribes to, and the last position it delivered (pub/sub thread only). */
     private static final class Subscription {
         final ChannelName channel;

@@ -335,6 +335,11 @@ final class RedisConnections {
         if (e instanceof HubException) {
             return e;
         }
+        if (closed) {
+            // Commands still in flight when this node closes its connections: expected, not an outage.
+            log.debug("Redis command ended by the shutdown: {}", e.toString());
+            return new HubException(ErrorCode.HUB_CLOSED, "hub is closed");
+        }
         if (e instanceof RedisException || e instanceof TimeoutException) {
             if (unavailableLogged.compareAndSet(false, true)) {
                 log.warn("Redis unavailable: {} (logged once until it is back)", e.getMessage());
@@ -361,11 +366,16 @@ final class RedisConnections {
         return closed;
     }
 
+    /** Whether both connections are up now (Lettuce marks them inactive while it reconnects). */
+    boolean isConnected() {
+        return !closed && commandConnection.isOpen() && pubsub.isOpen();
+    }
+
     /** Refuses further commands and closes every connection (blocks up to about two seconds). */
     void close() {
         closed = true;
-        pubsub.closeAsync();
-        commandConnection.closeAsync();
+        // The client's shutdown closes every connection it opened. Closing them here first as well
+        // made Lettuce close them twice and WARN "Connection is already closed" on each clean shutdown.
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }

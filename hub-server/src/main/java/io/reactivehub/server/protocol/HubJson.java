@@ -1,6 +1,7 @@
 package io.reactivehub.server.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -30,8 +31,11 @@ import org.jspecify.annotations.Nullable;
  * push, is {@link HubPushCodec} itself; everything here is once per command.
  */
 public final class HubJson {
-    /** Jackson's mapper for the protocol (thread-safe, shared). */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Jackson's mapper for the protocol (thread-safe, shared). A text is one JSON value: anything
+     * after it but whitespace ({@code {"op":"ping"} x}) makes it malformed.
+     */
+    public static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * The code of an {@code unsubscribed} push (not a close code): this node lost messages of the

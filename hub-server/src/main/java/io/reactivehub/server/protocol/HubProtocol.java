@@ -14,6 +14,7 @@ import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.PresenceEvent;
 import io.reactivehub.core.SubscribeResult;
 import io.reactivehub.core.codec.HubPushCodec;
+import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.Principal;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.session.Deliveries;
@@ -223,7 +224,9 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     private void reject(Session session, JsonNode id, ErrorCode code, String message) {
-        log.info("session {}: rejected command: {} {}", session.id(), code.code(), message);
+        if (session.mayLogMisbehaviour()) {
+            log.info("session {}: rejected command: {} {}", session.id(), code.code(), LogText.escape(message));
+        }
         session.metrics().protocolError();
         reply(session, HubJson.error(id, code, message));
     }

@@ -212,5 +212,17 @@ public final class FrameGuards {
             oversized.run();
             closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG, "message larger than the maximum message size");
         }
+
+        /**
+         * A peer that closes in the middle of a fragmented message (a close frame after a non-final
+         * fragment, or a dropped connection) is nothing the hub did wrong: the partial message is
+         * released quietly instead of MessageAggregator's PrematureChannelClosureException, which
+         * Reactor Netty would log at ERROR with its stack trace.
+         */
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            releaseCurrentMessage();
+            super.channelInactive(ctx);
+        }
     }
 }
