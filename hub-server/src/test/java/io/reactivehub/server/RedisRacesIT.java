@@ -147,11 +147,25 @@ class RedisRacesIT {
                 assertThat(subscribe.path("id").asText())
                         .as(subscribe.toString())
                         .isEqualTo("s" + round);
-                assertThat(subscribe.path("error").path("code").asInt())
-                        .as(subscribe.toString())
-                        .isEqualTo(ErrorCode.NOT_SUBSCRIBED.code());
-                JsonNode unsubscribe = read(c);
-                assertThat(unsubscribe.toString()).isEqualTo("{\"id\":\"u" + round + "\",\"ok\":true}");
+                JsonNode next = read(c);
+                if (subscribe.has("error")) {
+                    // The unsubscribe ended the pending subscribe: 107, and nothing of the channel
+                    // before the unsubscribe's ok.
+                    assertThat(subscribe.path("error").path("code").asInt())
+                            .as(subscribe.toString())
+                            .isEqualTo(ErrorCode.NOT_SUBSCRIBED.code());
+                } else {
+                    // On a loaded machine the subscribe may complete before the unsubscribe is
+                    // read: then it is a whole subscription (recovered pushes may follow), ended by
+                    // the unsubscribe.
+                    assertThat(subscribe.path("ok").asBoolean())
+                            .as(subscribe.toString())
+                            .isTrue();
+                    while (next.has("channel")) {
+                        next = read(c);
+                    }
+                }
+                assertThat(next.toString()).isEqualTo("{\"id\":\"u" + round + "\",\"ok\":true}");
             }
             // Whatever the hub still had in flight for those subscribes is dropped: a live message
             // and the replies to later commands arrive, no recovered or live push of room:1.
