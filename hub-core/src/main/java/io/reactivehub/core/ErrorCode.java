@@ -25,7 +25,10 @@ public enum ErrorCode {
     HUB_CLOSED(109),
     /** A per-connection limit (such as the number of subscriptions) is reached. */
     LIMIT_EXCEEDED(110),
-    /** The connection publishes faster than its rate limit; the message was not published. */
+    /**
+     * The connection publishes faster than its rate limit (the message was not published), or
+     * sends other commands faster than its command budget (the command was not run).
+     */
     RATE_LIMITED(111),
     /** The connection's token does not allow this channel for this operation. */
     PERMISSION_DENIED(112),

@@ -104,7 +104,7 @@ public final class HubMetrics implements AutoCloseable {
                 .description("Subscriptions ended with an unsubscribed push (4004): messages lost on this node")
                 .register(registry);
         rateLimited = Counter.builder("hub_rate_limited")
-                .description("Publishes refused by the per-connection rate limit")
+                .description("Publishes and other commands refused by the per-connection rate limits")
                 .register(registry);
         for (String reason : new String[] {
             "origin",
@@ -155,7 +155,6 @@ public final class HubMetrics implements AutoCloseable {
         publish.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** One operation failed with {@code code}: counted where the code has a meter of its own. */
     /** A hub operation failed (a command's error reply, a server API error, a raw close). */
     public void failed(ErrorCode code) {
         if (code == ErrorCode.UNAVAILABLE) {

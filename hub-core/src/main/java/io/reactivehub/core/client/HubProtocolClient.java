@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.reactivehub.core.ClientInfo;
+import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.StreamPosition;
 import java.io.IOException;
 import java.net.URI;
@@ -585,7 +586,14 @@ public final class HubProtocolClient implements Disposable {
         if (s == null) {
             return;
         }
-        if (message.has("unsubscribed")) {
+        JsonNode unsubscribed = message.get("unsubscribed");
+        if (unsubscribed != null && unsubscribed.path("code").asInt() == 4005) {
+            // A token refresh withdrew the channel: subscribing again would be refused.
+            subscriptions.remove(s.channel(), s);
+            s.end(new CommandException(
+                    ErrorCode.PERMISSION_DENIED.code(),
+                    unsubscribed.path("reason").asText()));
+        } else if (unsubscribed != null) {
             s.resend(c); // the server lost messages: subscribe again, recovering them
         } else if (message.has("join")) {
             s.presence(true, clientInfo(message.get("join")));

@@ -227,11 +227,11 @@ public record ServerConfig(
     }
 
     /**
-     * The most message data one reply carries (history): the per-connection queue's byte bound,
-     * and never less than one message.
+     * The most bytes of messages one reply carries (history): half the per-connection queue's byte
+     * bound, so the reply fits beside what is already queued, and never less than one message.
      */
     public long maxReplyBytes() {
-        return Math.max(maxMessageSize, queueLimits.maxBytes());
+        return Math.max(maxMessageSize, queueLimits.maxBytes() / 2);
     }
 
     /** A builder starting from {@link #DEFAULT}. */

@@ -93,9 +93,13 @@ public final class HubJson {
         return reply;
     }
 
+    /** JSON around one history entry: {@code {"offset":N,"data":...,"encoding":"base64"},}. */
+    private static final int ENTRY_OVERHEAD = 64;
+
     /**
      * A history's reply: top offset, epoch, and the messages, each with its offset and {@code data},
-     * oldest first, as many as fit in {@code maxBytes} of data (at least one); when some are left
+     * oldest first, as many as fit in {@code maxBytes} (data plus each entry's JSON, at least one);
+     * when some are left
      * out, {@code "truncated": true} and the client asks again with {@code since} = the last offset.
      */
     public static ObjectNode history(@Nullable JsonNode id, HistoryResult history, long maxBytes) {
@@ -106,7 +110,7 @@ public final class HubJson {
         long bytes = 0;
         for (Message m : history.messages()) {
             byte[] data = HubPushCodec.data(m);
-            bytes += data.length;
+            bytes += data.length + ENTRY_OVERHEAD;
             if (bytes > maxBytes && !messages.isEmpty()) {
                 reply.put("truncated", true);
                 break;

@@ -72,7 +72,10 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     private void run(Session session, Command command) {
-        if (!(command instanceof Command.Publish) && !session.mayCommand()) {
+        // Publishes have their own budget; subscribes are bounded by --max-subscriptions (and a
+        // client that reconnects subscribes to all its channels at once), while the unsubscribe
+        // that a subscribe/unsubscribe toggle needs is budgeted.
+        if (!(command instanceof Command.Publish || command instanceof Command.Subscribe) && !session.mayCommand()) {
             throw new HubException(
                     ErrorCode.RATE_LIMITED,
                     "command rate limit exceeded (" + session.config().limits().commandRate() + "/s)");
@@ -209,7 +212,7 @@ public final class HubProtocol implements ProtocolHandler {
                 log.info(
                         "session {}: the refreshed token of '{}' does not allow {}; unsubscribed ({})",
                         session.id(),
-                        next.subject(),
+                        LogText.escape(next.subject()),
                         channel,
                         HubJson.PERMISSION_WITHDRAWN);
                 reply(session, HubJson.permissionWithdrawnPush(channel));

@@ -50,7 +50,7 @@ class HubJsonTest {
                         message(2, "\"bbbb\"", PayloadType.JSON),
                         message(3, "\"cccc\"", PayloadType.JSON)));
 
-        assertThat(HubJson.text(HubJson.history(IntNode.valueOf(7), history, 12)))
+        assertThat(HubJson.text(HubJson.history(IntNode.valueOf(7), history, 150)))
                 .isEqualTo("{\"id\":7,\"ok\":true,\"offset\":3,\"epoch\":\"e1\",\"messages\":["
                         + "{\"offset\":1,\"data\":\"aaaa\"},"
                         + "{\"offset\":2,\"data\":\"bbbb\"}],\"truncated\":true}");
