@@ -84,4 +84,34 @@ class LocalBrokerTest extends BrokerContract {
         }
         assertThat(broker.historyBytes()).isEqualTo(90);
     }
+
+    @Test
+    void aConnectionTogglingItsSubscriptionCostsTheMembersAlmostNoPushes() {
+        Hub hub = Hub.create(new HubOptions(QueueLimits.DEFAULT)
+                .withChannelRules(ChannelRules.parse(List.of("room=presence,join-leave"))));
+        a = hub;
+        b = hub;
+        ChannelName room = ChannelName.of("room");
+        Recorder member = new Recorder();
+        hub.attach(room, member, null).block(TIMEOUT);
+        ClientInfo toggler = new ClientInfo("toggler", null);
+        ClientInfo steady = new ClientInfo("steady", null);
+
+        for (int i = 0; i < 100; i++) {
+            hub.join(room, toggler).block(TIMEOUT);
+            hub.leave(room, toggler).block(TIMEOUT);
+        }
+        hub.join(room, steady).block(TIMEOUT);
+
+        await().atMost(TIMEOUT).until(() -> member.events.contains(new PresenceEvent(true, steady)));
+        List<PresenceEvent> toggles =
+                member.events.stream().filter(e -> e.client().equals(toggler)).toList();
+        // Joins and leaves within one announcement window cancel out: 200 changes, a handful of
+        // pushes at most (a window boundary can fall inside the loop), ending with the leave.
+        assertThat(toggles.size()).isLessThanOrEqualTo(10);
+        if (!toggles.isEmpty()) {
+            assertThat(toggles.get(toggles.size() - 1).joined()).isFalse();
+        }
+        assertThat(hub.presence(room).block(TIMEOUT)).containsExactly(steady);
+    }
 }

@@ -18,6 +18,7 @@ import io.reactivehub.core.StreamPosition;
 import io.reactivehub.core.broker.Broker;
 import io.reactivehub.core.broker.BrokerListener;
 import io.reactivehub.core.broker.PresenceManager;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
@@ -37,11 +38,14 @@ public final class LocalHub implements Hub, BrokerListener {
      * dropped for an interruption (see {@link RecoveryBuffer}).
      */
     static final int MAX_HELD = 8192;
+    /** Join/leave announcements of one channel within this window are coalesced. */
+    static final Duration ANNOUNCE_WINDOW = Duration.ofMillis(100);
 
     private final HubOptions options;
     private final Broker broker;
     private final PresenceManager presence;
     private final ChannelRegistry channels;
+    private final PresenceAnnouncer announcer;
     private final LongAdder deliveries = new LongAdder();
     private final LongAdder deliveredBytes = new LongAdder();
     private volatile boolean disposed;
@@ -51,6 +55,7 @@ public final class LocalHub implements Hub, BrokerListener {
         this.broker = Objects.requireNonNull(options.broker().get(), "broker");
         this.presence = Objects.requireNonNull(broker.presenceManager(), "presence");
         this.channels = new ChannelRegistry(broker, this::options);
+        this.announcer = new PresenceAnnouncer(broker, ANNOUNCE_WINDOW);
         broker.start(this);
     }
 
@@ -145,7 +150,7 @@ public final class LocalHub implements Hub, BrokerListener {
         }
         Mono<Void> added = presence.add(channel, client);
         return channelOptions.joinLeave()
-                ? added.then(Mono.defer(() -> broker.announce(channel, new PresenceEvent(true, client))))
+                ? added.doOnSuccess(v -> announcer.announce(channel, new PresenceEvent(true, client)))
                 : added;
     }
 
@@ -158,7 +163,8 @@ public final class LocalHub implements Hub, BrokerListener {
         Mono<Boolean> removed = presence.remove(channel, client);
         return channelOptions.joinLeave()
                 ? removed.filter(Boolean::booleanValue)
-                        .flatMap(r -> broker.announce(channel, new PresenceEvent(false, client)))
+                        .doOnNext(r -> announcer.announce(channel, new PresenceEvent(false, client)))
+                        .then()
                 : removed.then();
     }
 
