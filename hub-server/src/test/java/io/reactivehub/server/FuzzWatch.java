@@ -78,6 +78,13 @@ final class FuzzWatch implements AutoCloseable {
                 .isEmpty();
     }
 
+    /** Forgets what was logged so far (a test that provoked it on purpose). */
+    void forget() {
+        synchronized (events) {
+            events.list.clear();
+        }
+    }
+
     @Override
     public void close() {
         root.detachAppender(events);
