@@ -91,7 +91,7 @@ final class SoakRun {
                 16,
                 100,
                 1,
-                0,
+                o.pid(),
                 "soak",
                 false,
                 "soak",

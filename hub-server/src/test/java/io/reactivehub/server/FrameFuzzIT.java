@@ -2,6 +2,7 @@ package io.reactivehub.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -11,6 +12,7 @@ import io.reactivehub.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -76,7 +78,7 @@ class FrameFuzzIT {
         }
     }
 
-    @Property(tries = 400)
+    @Property(tries = 1000)
     void everySequenceEndsInADocumentedCloseOrLeavesTheConnectionServed(@ForAll("scenarios") Scenario s)
             throws IOException {
         int n = ++tries;
@@ -170,15 +172,16 @@ class FrameFuzzIT {
     @Example
     void aLeakedBufferIsCaught() {
         leak();
-        AssertionError reported = null;
-        try {
-            watch.assertNoLeaks("a deliberate leak");
-        } catch (AssertionError e) {
-            reported = e;
-        }
+        List<String> reports = new ArrayList<>();
+        // Collected and reported at some GC, not necessarily the first: poll (bounded).
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    reports.addAll(watch.leaksAfterGc());
+                    return !reports.isEmpty();
+                });
         watch.forget(); // the leak's ERROR line was expected
-        assertThat(reported).as("a leaked buffer is reported").isNotNull();
-        assertThat(reported.getMessage()).contains("LEAK");
+        assertThat(String.join("\n", reports)).contains("LEAK").contains("FrameFuzzIT.leak");
     }
 
     private static void leak() {

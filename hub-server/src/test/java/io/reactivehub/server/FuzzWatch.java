@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.reactivehub.core.testing.LeakReports;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
@@ -67,15 +68,21 @@ final class FuzzWatch implements AutoCloseable {
      * a few full GCs: call it once per property.
      */
     void assertNoLeaks(String after) {
+        List<String> reports = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            System.gc();
-            ByteBuf probe = PooledByteBufAllocator.DEFAULT.directBuffer(16);
-            probe.release();
+            reports.addAll(leaksAfterGc());
         }
-        List<String> reports = LeakReports.drain();
         assertThat(reports)
                 .as("Netty leak reports after %s:%n%s", after, String.join("\n\n", reports))
                 .isEmpty();
+    }
+
+    /** One full GC and one tracked allocation, then the leak reports so far. */
+    List<String> leaksAfterGc() {
+        System.gc();
+        ByteBuf probe = PooledByteBufAllocator.DEFAULT.directBuffer(16);
+        probe.release();
+        return LeakReports.drain();
     }
 
     /** Forgets what was logged so far (a test that provoked it on purpose). */

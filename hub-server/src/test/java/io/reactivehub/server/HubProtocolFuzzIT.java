@@ -75,7 +75,7 @@ class HubProtocolFuzzIT {
         }
     }
 
-    @Property(tries = 300)
+    @Property(tries = 500)
     void everyInputIsAnsweredWithADocumentedReplyAndTheConnectionStaysUsable(@ForAll("sessions") List<Input> inputs)
             throws IOException {
         int n = ++tries;
