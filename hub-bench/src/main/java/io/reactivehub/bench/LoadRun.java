@@ -13,9 +13,11 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 
@@ -30,6 +32,9 @@ final class LoadRun {
     private final Histogram total = new Histogram(3);
     private final DeliveryCounters counters = new DeliveryCounters();
     private final LongAdder sentInWindow = new LongAdder();
+    /** Fixed rate: each publisher's next intended send time (written by its event loop). */
+    private final List<AtomicLong> schedules = new CopyOnWriteArrayList<>();
+
     private final LongAdder sentAll = new LongAdder();
     private final LongAdder gaps = new LongAdder();
     private final LongAdder reorders = new LongAdder();
@@ -149,8 +154,14 @@ final class LoadRun {
         List<ScheduledFuture<?>> tickers = startPublishing(pubs, start);
         warmUp(subs, pubs.size(), start);
         Window window = measure(group, subs.size() + pubs.size(), start, server);
+        awaitSchedulesPast(windowEnd);
         sending = false;
         tickers.forEach(t -> t.cancel(false));
+        // A send in progress on a publisher's event loop counts itself after its write: once a task
+        // queued behind it has run, the count of sends is final.
+        for (BenchConnection p : pubs) {
+            p.channel().eventLoop().submit(() -> {}).await(5, TimeUnit.SECONDS);
+        }
         long expected = sentInWindow.sum() * subs.size();
         drain(expected);
         total.add(counters.intervalLatency());
@@ -188,6 +199,19 @@ final class LoadRun {
     }
 
     /**
+     * Fixed rate: a loaded machine may run a ticker late; every message meant for the window is
+     * sent (and counted) before sending stops, so a run sends rate x duration messages. Bounded.
+     */
+    private void awaitSchedulesPast(long end) throws InterruptedException {
+        long giveUpAt = nowNanos() + 5_000_000_000L;
+        for (AtomicLong nextAt : schedules) {
+            while (nextAt.get() < end && nowNanos() < giveUpAt) {
+                TimeUnit.MILLISECONDS.sleep(1);
+            }
+        }
+    }
+
+    /**
      * Max rate: each publisher keeps its window of messages in flight. Fixed rate: a 1 ms ticker
      * per publisher sends at the intended times, so a stall shows as latency (no coordinated
      * omission); the rate ramps from 10% to 100% over the warm-up, so both JITs warm up before the
@@ -202,18 +226,21 @@ final class LoadRun {
         double perPublisher = (double) o.rate() / pubs.size();
         long warmupNanos = o.warmup().toNanos();
         for (BenchConnection p : pubs) {
-            long[] nextAt = {start};
+            AtomicLong nextAt = new AtomicLong(start);
+            schedules.add(nextAt);
             Runnable tick = () -> {
                 if (!sending) {
                     return;
                 }
                 long now = nowNanos();
-                while (nextAt[0] <= now) {
-                    p.sendOne(nextAt[0]);
-                    long elapsed = nextAt[0] - start;
+                long at = nextAt.get();
+                while (at <= now) {
+                    p.sendOne(at);
+                    long elapsed = at - start;
                     double share = elapsed >= warmupNanos ? 1.0 : 0.1 + 0.9 * elapsed / (double) warmupNanos;
-                    nextAt[0] += (long) (1e9 / (perPublisher * share));
+                    at += (long) (1e9 / (perPublisher * share));
                 }
+                nextAt.set(at);
                 p.flush();
             };
             tickers.add(p.channel().eventLoop().scheduleAtFixedRate(tick, 0, 1, TimeUnit.MILLISECONDS));

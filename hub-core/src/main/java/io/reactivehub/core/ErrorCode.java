@@ -25,7 +25,10 @@ public enum ErrorCode {
     HUB_CLOSED(109),
     /** A per-connection limit (such as the number of subscriptions) is reached. */
     LIMIT_EXCEEDED(110),
-    /** The connection publishes faster than its rate limit; the message was not published. */
+    /**
+     * The connection publishes faster than its rate limit (the message was not published), or
+     * sends other commands faster than its command budget (the command was not run).
+     */
     RATE_LIMITED(111),
     /** The connection's token does not allow this channel for this operation. */
     PERMISSION_DENIED(112),
@@ -38,7 +41,13 @@ public enum ErrorCode {
     /** A request (the server API's body, or its data) is over the maximum message size. */
     TOO_LARGE(116),
     /** Too many failed attempts (wrong API keys) from this address: wait and retry. */
-    TOO_MANY_FAILURES(117);
+    TOO_MANY_FAILURES(117),
+    /**
+     * The broker (Redis) did not answer a publish in time: the message may or may not have been
+     * published (and delivered). Retrying may publish it twice; check the channel's history first
+     * if that matters.
+     */
+    UNKNOWN_OUTCOME(118);
 
     private final int code;
 

@@ -137,4 +137,12 @@ public interface Hub extends Disposable {
 
     /** The default queue limits that {@link #subscribe(ChannelName)} uses. */
     QueueLimits queueLimits();
+
+    /**
+     * Whether the hub's broker can carry messages now (with Redis: its connections are up); for a
+     * readiness check. Does not block.
+     */
+    default boolean brokerAvailable() {
+        return true;
+    }
 }

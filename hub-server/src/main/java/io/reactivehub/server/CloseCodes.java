@@ -2,8 +2,9 @@ package io.reactivehub.server;
 
 /**
  * WebSocket close codes the server sends. RFC 6455 codes for protocol faults; 4000-4999 for hub
- * reasons. The README's table lists each with its cause. (4004 is not a close code but the code of
- * a hub-protocol {@code unsubscribed} push: {@code HubJson.RESUBSCRIBE}.)
+ * reasons. The README's table lists each with its cause. (4004 and 4005 are not close codes but
+ * codes of a hub-protocol {@code unsubscribed} push: {@code HubJson.RESUBSCRIBE},
+ * {@code HubJson.PERMISSION_WITHDRAWN}.)
  */
 public final class CloseCodes {
     /** Orderly close (the client's close echoed, or the server's own). */

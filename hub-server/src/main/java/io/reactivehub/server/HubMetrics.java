@@ -4,8 +4,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.Hub;
 import java.util.concurrent.TimeUnit;
@@ -13,11 +24,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 /**
- * The server's meters, exposed in Prometheus text format on {@code GET /metrics}. All names start
- * with {@code hub_}. Nothing is counted per delivery on the fan-out path: the hub adds each
- * message's subscriber count once. Thread-safe.
+ * The server's meters, exposed in Prometheus text format on {@code GET /metrics}: the hub's own,
+ * whose names start with {@code hub_}, beside Micrometer's JVM and process meters ({@code jvm_*},
+ * {@code process_*}, {@code system_cpu_*}) and Netty's buffer allocator ({@code netty_allocator_*}).
+ * Nothing is counted per delivery on the fan-out path: the hub adds each message's subscriber
+ * count once. Thread-safe; {@link #close()} stops the GC listener.
  */
-public final class HubMetrics {
+public final class HubMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger subscriptions = new AtomicInteger();
     private final Counter messagesIn;
@@ -31,10 +44,13 @@ public final class HubMetrics {
     private final Counter authFailures;
     private final Counter oversized;
     private final Counter brokerUnavailable;
+    private final Counter outcomeUnknown;
     private final Counter resubscribes;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
 
     /** @param connections the number of open WebSocket connections now */
     public HubMetrics(Hub hub, IntSupplier connections) {
+        bindJvmAndProcess();
         // Gauges hold their object weakly: the supplier is held strongly, or a GC would turn it into NaN.
         Gauge.builder("hub_connections_active", connections, IntSupplier::getAsInt)
                 .strongReference(true)
@@ -81,11 +97,14 @@ public final class HubMetrics {
                 .description(
                         "Publishes and subscribes refused because Redis was unreachable (error 114, close 1013, HTTP 503)")
                 .register(registry);
+        outcomeUnknown = Counter.builder("hub_publish_outcome_unknown")
+                .description("Publishes Redis did not answer in time: maybe published (error 118, HTTP 504)")
+                .register(registry);
         resubscribes = Counter.builder("hub_resubscribe_requests")
                 .description("Subscriptions ended with an unsubscribed push (4004): messages lost on this node")
                 .register(registry);
         rateLimited = Counter.builder("hub_rate_limited")
-                .description("Publishes refused by the per-connection rate limit")
+                .description("Publishes and other commands refused by the per-connection rate limits")
                 .register(registry);
         for (String reason : new String[] {
             "origin",
@@ -107,6 +126,28 @@ public final class HubMetrics {
                 .register(registry);
     }
 
+    /** Micrometer's binders: memory, GC, threads, class loading, CPU, open files, uptime, Netty's allocators. */
+    private void bindJvmAndProcess() {
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        // Netty 4.2's default allocator is the adaptive one; Reactor Netty may use the pooled one.
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        if (ByteBufAllocator.DEFAULT != PooledByteBufAllocator.DEFAULT
+                && ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider) {
+            new NettyAllocatorMetrics(provider).bindTo(registry);
+        }
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+    }
+
     /** A client's message was published; {@code startNanos} is when its frame arrived. */
     public void published(int payloadBytes, long startNanos) {
         messagesIn.increment();
@@ -114,11 +155,12 @@ public final class HubMetrics {
         publish.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** One operation failed with {@code code}: counted where the code has a meter of its own. */
     /** A hub operation failed (a command's error reply, a server API error, a raw close). */
     public void failed(ErrorCode code) {
         if (code == ErrorCode.UNAVAILABLE) {
             brokerUnavailable.increment();
+        } else if (code == ErrorCode.UNKNOWN_OUTCOME) {
+            outcomeUnknown.increment();
         }
         Counter.builder("hub_operation_failures")
                 .tag("code", Integer.toString(code.code()))

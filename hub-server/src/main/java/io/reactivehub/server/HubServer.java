@@ -1,5 +1,6 @@
 package io.reactivehub.server;
 
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.reactivehub.core.Durations;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
@@ -10,8 +11,10 @@ import io.reactivehub.server.session.Session;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.DisposableServer;
@@ -49,8 +52,7 @@ public final class HubServer implements AutoCloseable {
                 .doOnChannelInit((observer, channel, remote) -> routes.initChannel(channel));
         ServerConfig.TlsFiles tls = config.tls();
         if (tls != null) {
-            Http11SslContextSpec ssl = Http11SslContextSpec.forServer(
-                    tls.certificateChain().toFile(), tls.privateKey().toFile());
+            Http11SslContextSpec ssl = sslContext(tls);
             http = http.secure(spec -> spec.sslContext(ssl));
         }
         DisposableServer server = http.route(routes::register).bindNow(Duration.ofSeconds(30));
@@ -58,12 +60,35 @@ public final class HubServer implements AutoCloseable {
         return new HubServer(hub, config, server, routes);
     }
 
+    /**
+     * TLS 1.3 and 1.2 with the configured suites that this runtime has.
+     *
+     * @throws IllegalArgumentException when it has none of them
+     */
+    private static Http11SslContextSpec sslContext(ServerConfig.TlsFiles tls) {
+        Http11SslContextSpec spec = Http11SslContextSpec.forServer(
+                        tls.certificateChain().toFile(), tls.privateKey().toFile())
+                .configure(builder -> builder.protocols(ServerConfig.TlsFiles.PROTOCOLS)
+                        .ciphers(tls.ciphers(), SupportedCipherSuiteFilter.INSTANCE));
+        List<String> enabled;
+        try {
+            enabled = spec.sslContext().cipherSuites();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+        }
+        if (enabled.isEmpty()) {
+            throw new IllegalArgumentException("none of the TLS cipher suites " + tls.ciphers() + " is supported here");
+        }
+        log.info("TLS: {} with {} cipher suites ({})", ServerConfig.TlsFiles.PROTOCOLS, enabled.size(), enabled);
+        return spec;
+    }
+
     /** What the server does, in the words of its options, once at startup. */
     private static void logStarted(ServerConfig config, int port) {
         String scheme = config.tls() != null ? "wss" : "ws";
         log.info(
                 "hub listening on {}:{} ({}): raw protocol on /ws and /ws/{channel}, hub protocol on /hub; "
-                        + "health on /health, metrics on /metrics",
+                        + "health on /health (/health/live, /health/ready), metrics on /metrics",
                 config.host(),
                 port,
                 scheme);
@@ -72,8 +97,14 @@ public final class HubServer implements AutoCloseable {
                     + "(set --jwt-secret or --jwt-public-key)");
         } else {
             log.info(
-                    "authentication: JWT ({}) required on every connection",
-                    config.tokens().algorithm());
+                    "authentication: JWT ({}) required on every connection{}{}",
+                    config.tokens().algorithm(),
+                    config.tokens().issuer() == null
+                            ? ""
+                            : ", issuer " + config.tokens().issuer(),
+                    config.tokens().audience() == null
+                            ? ""
+                            : ", audience " + config.tokens().audience());
         }
         log.info(
                 "server API (/api/publish, /api/channels/...): {}",
@@ -162,6 +193,7 @@ public final class HubServer implements AutoCloseable {
         }
         boolean clean = routes.sessions().awaitEmpty(grace);
         server.disposeNow(Duration.ofSeconds(5));
+        routes.close();
         log.info("shut down {}", clean ? "cleanly" : "with connections cut after the grace period");
         return clean;
     }
@@ -169,5 +201,6 @@ public final class HubServer implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(10));
+        routes.close();
     }
 }

@@ -14,9 +14,15 @@ import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import io.reactivehub.core.ChannelName;
+import io.reactivehub.core.ChannelRules;
 import io.reactivehub.core.ErrorCode;
+import io.reactivehub.core.HubOptions;
+import io.reactivehub.core.QueueLimits;
 import io.reactivehub.server.auth.TokenVerifier;
+import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.protocol.HubJson;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,6 +145,45 @@ class AuthIT {
         }
 
         @Test
+        void withAnIssuerAndAudienceConfiguredTokensMustCarryThem() throws Exception {
+            start(TokenVerifier.hmac(SECRET).withIssuer("https://auth.example").withAudience("hub"));
+            MACSigner signer = new MACSigner(SECRET);
+            java.util.function.BiFunction<String, Object, String> signed = (iss, aud) -> {
+                JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                        .subject("ann")
+                        .expirationTime(Date.from(in(60)))
+                        .claim("subs", List.of("*"));
+                if (iss != null) {
+                    claims.issuer(iss);
+                }
+                if (aud != null) {
+                    claims.claim("aud", aud);
+                }
+                try {
+                    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+                    jwt.sign(signer);
+                    return jwt.serialize();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            for (String[] bad : new String[][] {
+                {signed.apply(null, "hub"), "token has no issuer (iss)"},
+                {signed.apply("https://evil.example", "hub"), "token issuer (iss) is not 'https://auth.example'"},
+                {signed.apply("https://auth.example", null), "token has no audience (aud)"},
+                {signed.apply("https://auth.example", "other"), "token audience (aud) does not include 'hub'"}
+            }) {
+                String response = WsTestClient.httpGet(fixture.port(), "/ws/room?token=" + bad[0], true);
+                assertThat(response).as(bad[1]).startsWith("HTTP/1.1 401").contains(bad[1]);
+            }
+            try (WsTestClient one = connect("/ws/room", signed.apply("https://auth.example", "hub"));
+                    WsTestClient listed =
+                            connect("/ws/room", signed.apply("https://auth.example", List.of("other", "hub")))) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> fixture.server.connections() == 2);
+            }
+        }
+
+        @Test
         void theAlgorithmIsPinnedToTheKeyType(@TempDir Path dir) throws Exception {
             KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
             rsa.initialize(2048);
@@ -247,7 +292,10 @@ class AuthIT {
 
         @Test
         void aRefreshBeforeExpiryKeepsTheConnection() throws Exception {
-            start(TokenVerifier.hmac(SECRET));
+            // The test pings back to back for seconds: far past the default command budget.
+            fixture = new ServerFixture(ServerConfig.DEFAULT
+                    .withTokens(TokenVerifier.hmac(SECRET))
+                    .withLimits(ConnectionLimits.DEFAULT.withCommandRate(100_000, 100_000)));
             Instant firstExpiry = in(2);
             try (WsTestClient c = connect("/hub", hs("ann", firstExpiry, List.of("*"), List.of("*")))) {
                 c.sendText("{\"id\":1,\"op\":\"refresh\",\"token\":\"" + hs("ann", in(120), List.of("*"), List.of("*"))
@@ -260,6 +308,46 @@ class AuthIT {
                     assertThat(c.readText()).isEqualTo("{\"id\":" + n + ",\"ok\":true}");
                     n++;
                 }
+            }
+        }
+
+        @Test
+        void aRefreshWithANarrowerTokenEndsTheSubscriptionsItNoLongerAllowsWith4005() throws Exception {
+            fixture = new ServerFixture(
+                    ServerConfig.DEFAULT.withTokens(TokenVerifier.hmac(SECRET)),
+                    new HubOptions(QueueLimits.DEFAULT).withChannelRules(ChannelRules.parse(List.of("*=presence"))));
+            ChannelName secret = ChannelName.of("chat.secret");
+            try (WsTestClient c = connect("/hub", hs("ann", in(60), List.of("chat.*", "news"), List.of("*")))) {
+                c.sendText("{\"id\":1,\"op\":\"subscribe\",\"channel\":\"chat.secret\"}");
+                assertThat(c.readText()).startsWith("{\"id\":1,\"ok\":true");
+                c.sendText("{\"id\":2,\"op\":\"subscribe\",\"channel\":\"news\"}");
+                assertThat(c.readText()).startsWith("{\"id\":2,\"ok\":true");
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> fixture.hub.presence(secret).block().size() == 1);
+
+                c.sendText("{\"id\":3,\"op\":\"refresh\",\"token\":\""
+                        + hs("ann", in(120), List.of("news"), List.of("*")) + "\"}");
+                // The push for the withdrawn channel comes before the refresh's reply.
+                assertThat(c.readText())
+                        .isEqualTo(
+                                "{\"channel\":\"chat.secret\",\"unsubscribed\":{\"code\":"
+                                        + HubJson.PERMISSION_WITHDRAWN
+                                        + ",\"reason\":\"permission withdrawn: the refreshed token does not allow this channel\"}}");
+                assertThat(c.readText()).startsWith("{\"id\":3,\"ok\":true,\"expires\":");
+                assertThat(fixture.hub.subscriberCount(secret)).isZero();
+                assertThat(fixture.hub.presence(secret).block()).isEmpty();
+
+                // Nothing of the channel arrives any more; the allowed one goes on.
+                c.sendText("{\"id\":4,\"op\":\"publish\",\"channel\":\"chat.secret\",\"data\":1}");
+                assertThat(c.readText()).startsWith("{\"id\":4,\"ok\":true").contains("\"subscribers\":0");
+                c.sendText("{\"id\":5,\"op\":\"unsubscribe\",\"channel\":\"chat.secret\"}");
+                assertThat(c.readText()).contains("\"code\":" + ErrorCode.NOT_SUBSCRIBED.code());
+                c.sendText("{\"id\":6,\"op\":\"subscribe\",\"channel\":\"chat.secret\"}");
+                assertThat(c.readText()).contains("\"code\":" + ErrorCode.PERMISSION_DENIED.code());
+                c.sendText("{\"id\":7,\"op\":\"publish\",\"channel\":\"news\",\"data\":2}");
+                assertThat(List.of(c.readText(), c.readText()))
+                        .anyMatch(frame -> frame.startsWith("{\"channel\":\"news\",\"offset\":1,\"data\":2"))
+                        .anyMatch(frame -> frame.startsWith("{\"id\":7,\"ok\":true"));
             }
         }
 

@@ -9,6 +9,7 @@ import io.reactivehub.server.config.ServerConfig;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
@@ -80,6 +81,33 @@ class HubClientIT {
         }
         StepVerifier.create(HubClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws")))
                 .expectError()
+                .verify(WAIT);
+    }
+
+    @Test
+    void anApplicationThatDoesNotReadGetsAnErrorInsteadOfAnUnboundedBuffer() {
+        HubClient.Options small = new HubClient.Options(
+                HubClient.DEFAULT_PING_INTERVAL,
+                HubClient.DEFAULT_IDLE_TIMEOUT,
+                HubClient.DEFAULT_MAX_MESSAGE_SIZE,
+                false,
+                Map.of(),
+                8);
+        HubClient.Connection c = HubClient.connect(URI.create("ws://127.0.0.1:" + fixture.port() + "/ws/flood"), small)
+                .block(WAIT);
+        await().atMost(WAIT).until(() -> fixture.hub.subscriberCount(ChannelName.of("flood")) == 1);
+
+        for (int i = 0; i < 50; i++) {
+            fixture.hub.publish("flood", "m" + i).block(WAIT);
+        }
+
+        // Nobody read messages(): past 8 held, the client gives up on the connection.
+        await().atMost(WAIT).until(() -> fixture.hub.subscriberCount(ChannelName.of("flood")) == 0);
+        StepVerifier.create(c.messages())
+                .thenConsumeWhile(m -> true)
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("fell more than 8 messages behind"))
                 .verify(WAIT);
     }
 }

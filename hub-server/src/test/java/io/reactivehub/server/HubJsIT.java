@@ -106,7 +106,9 @@ class HubJsIT {
                         "epoch",
                         epoch,
                         "messages",
-                        List.of(Map.of("offset", 1L, "data", Map.of("n", 1L)), Map.of("offset", 2L, "data", "two"))));
+                        List.of(Map.of("offset", 1L, "data", Map.of("n", 1L)), Map.of("offset", 2L, "data", "two")),
+                        "truncated",
+                        false));
         assertThat(((Map<?, ?>) out.get("since")).get("messages"))
                 .isEqualTo(List.of(Map.of("offset", 2L, "data", "two")));
         assertThat(list(out.get("presence"))).hasSize(1);

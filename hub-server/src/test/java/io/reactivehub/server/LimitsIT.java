@@ -144,10 +144,24 @@ class LimitsIT {
     void aClientTogglingSubscriptionsIntoTheLimitIsClosedWith1008() throws Exception {
         start(ConnectionLimits.DEFAULT.withCommandRate(1, 3));
         try (WsTestClient c = WsTestClient.connect(fixture.port(), "/hub")) {
-            for (int i = 0; i < ConnectionLimits.ABUSE_THRESHOLD + 10; i++) {
+            // Each toggle pays for its unsubscribe (subscribes are bounded by --max-subscriptions).
+            for (int i = 0; i < 2 * (ConnectionLimits.ABUSE_THRESHOLD + 10); i++) {
                 c.sendText("{\"op\":\"" + (i % 2 == 0 ? "subscribe" : "unsubscribe") + "\",\"channel\":\"t\"}");
             }
             assertThat(c.readCloseCode()).isEqualTo(CloseCodes.POLICY_VIOLATION);
+        }
+    }
+
+    @Test
+    void subscribesAreNotChargedToTheCommandBudgetSoAReconnectingClientGetsAllItsChannels() throws Exception {
+        start(ConnectionLimits.DEFAULT.withCommandRate(1, 3));
+        try (WsTestClient c = WsTestClient.connect(fixture.port(), "/hub")) {
+            for (int i = 1; i <= 300; i++) {
+                c.sendText("{\"id\":" + i + ",\"op\":\"subscribe\",\"channel\":\"ch" + i + "\"}");
+            }
+            for (int i = 1; i <= 300; i++) {
+                assertThat(c.readText()).startsWith("{\"id\":" + i + ",\"ok\":true");
+            }
         }
     }
 }

@@ -68,4 +68,28 @@ class ObservabilityIT {
                     .contains("hub_protocol_errors_total 1.0");
         }
     }
+
+    @Test
+    void livenessAndReadinessAreUpOnOneNode() throws Exception {
+        assertThat(WsTestClient.httpGet(fixture.port(), "/health/live", false))
+                .startsWith("HTTP/1.1 200")
+                .contains("{\"status\":\"UP\"}");
+        assertThat(WsTestClient.httpGet(fixture.port(), "/health/ready", false))
+                .startsWith("HTTP/1.1 200")
+                .contains("{\"status\":\"READY\",\"broker\":\"UP\"}");
+    }
+
+    @Test
+    void metricsIncludeTheJvmTheProcessAndNettysAllocator() throws Exception {
+        String metrics = WsTestClient.httpGet(fixture.port(), "/metrics", false);
+        assertThat(metrics)
+                .contains("jvm_memory_used_bytes{")
+                .contains("jvm_gc_")
+                .contains("jvm_threads_live_threads")
+                .contains("process_files_open_files")
+                .contains("process_uptime_seconds")
+                .contains("system_cpu_count")
+                .contains("netty_allocator_memory_used")
+                .contains("hub_connections_active");
+    }
 }

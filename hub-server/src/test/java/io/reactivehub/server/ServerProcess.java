@@ -83,6 +83,30 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** How a server that stopped by itself ended: its exit code and everything it printed. */
+    record Exited(int exitCode, String output) {}
+
+    /** Runs {@code serve} with these arguments (no host or port added) until it exits by itself. */
+    static Exited runToExit(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dlogback.configurationFile=logback.xml",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.reactivehub.server.cli.HubCommand"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("still running: " + output);
+            }
+            return new Exited(process.exitValue(), output);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     /** SIGKILL: the node dies without a word to anyone. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

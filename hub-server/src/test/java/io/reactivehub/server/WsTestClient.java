@@ -128,6 +128,21 @@ final class WsTestClient implements AutoCloseable {
     }
 
     synchronized void sendFrame(boolean fin, int rsv, int opcode, byte[] payload) throws IOException {
+        out.write(encode(fin, rsv, opcode, payload));
+        out.flush();
+    }
+
+    /** Sends text frames in one TCP write, so the server reads them together. */
+    synchronized void sendTexts(String... texts) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (String text : texts) {
+            all.write(encode(true, 0, 0x1, text.getBytes(StandardCharsets.UTF_8)));
+        }
+        out.write(all.toByteArray());
+        out.flush();
+    }
+
+    private byte[] encode(boolean fin, int rsv, int opcode, byte[] payload) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write((fin ? 0x80 : 0) | (rsv << 4) | opcode);
         int maskBit = mask ? 0x80 : 0;
@@ -151,8 +166,7 @@ final class WsTestClient implements AutoCloseable {
         for (int i = 0; i < payload.length; i++) {
             frame.write(mask ? payload[i] ^ key[i & 3] : payload[i]);
         }
-        out.write(frame.toByteArray());
-        out.flush();
+        return frame.toByteArray();
     }
 
     /** Changes the read timeout (at most {@link #READ_TIMEOUT_MS} during the handshake). */

@@ -64,4 +64,14 @@ public interface Broker extends Disposable {
     default PresenceManager presenceManager() {
         return new LocalPresenceManager();
     }
+
+    /**
+     * Whether the broker can carry messages now, as far as it knows without asking: false while
+     * its connection to an external system is down (publishes then fail with
+     * {@link io.reactivehub.core.ErrorCode#UNAVAILABLE}) and once disposed. True by default (an
+     * in-process broker is always there).
+     */
+    default boolean isAvailable() {
+        return true;
+    }
 }

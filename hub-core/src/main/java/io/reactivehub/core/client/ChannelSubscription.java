@@ -42,6 +42,10 @@ final class ChannelSubscription {
                         .get());
     }
 
+    String channel() {
+        return channel;
+    }
+
     Flux<HubProtocolClient.Event> events() {
         return events.asFlux();
     }
@@ -99,7 +103,8 @@ final class ChannelSubscription {
 
     /**
      * The subscribe failed. Refused for good (channel name, permission, limit): the subscription
-     * ends with the error. Refused for now (114 broker unavailable, 109 hub closing, 100), or not
+     * ends with the error. Refused for now (114 broker unavailable, 109 hub closing, 100, 111 over
+     * the command budget), or not
      * sent while the connection still stands: asked again after a jittered pause. The connection
      * was lost: the next one subscribes again. 106: the hub holds a subscription this client no
      * longer has (an unsubscribe raced a subscribe): it is dropped, then subscribed again.
@@ -112,7 +117,8 @@ final class ChannelSubscription {
                         .subscribe(reply -> resend(c), error -> retryLater(c));
             } else if (code == ErrorCode.UNAVAILABLE.code()
                     || code == ErrorCode.HUB_CLOSED.code()
-                    || code == ErrorCode.INTERNAL.code()) {
+                    || code == ErrorCode.INTERNAL.code()
+                    || code == ErrorCode.RATE_LIMITED.code()) {
                 retryLater(c);
             } else {
                 client.subscriptions.remove(channel, this);

@@ -1,6 +1,7 @@
 package io.reactivehub.core.client;
 
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,6 +28,7 @@ import reactor.core.publisher.Sinks;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
+import reactor.util.concurrent.Queues;
 
 /**
  * Connects to a hub (raw protocol, hub protocol, or any WebSocket server) and exposes the
@@ -55,19 +58,36 @@ public final class HubClient {
      * @param insecure       wss only: accept any server certificate (self-signed, tests); false by default
      * @param headers        extra headers of the upgrade request, e.g. {@code Authorization: Bearer <jwt>}
      *                       (none by default)
+     * @param maxBuffered    messages held for a {@link Connection#messages()} subscriber that reads
+     *                       slower than the server sends (past that the connection is closed and
+     *                       {@code messages()} errors), and messages queued by {@link Connection#send}
+     *                       not yet written (past that {@code send} errors); {@value #DEFAULT_MAX_BUFFERED}
+     *                       by default, rounded up to a power of two
      */
     public record Options(
             Duration pingInterval,
             Duration idleTimeout,
             int maxMessageSize,
             boolean insecure,
-            Map<String, String> headers) {
+            Map<String, String> headers,
+            int maxBuffered) {
+        public static final int DEFAULT_MAX_BUFFERED = 16_384;
         public static final Options DEFAULT =
                 new Options(DEFAULT_PING_INTERVAL, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, false, Map.of());
 
         /** Without extra headers. */
         public Options(Duration pingInterval, Duration idleTimeout, int maxMessageSize, boolean insecure) {
             this(pingInterval, idleTimeout, maxMessageSize, insecure, Map.of());
+        }
+
+        /** With {@link #DEFAULT_MAX_BUFFERED}. */
+        public Options(
+                Duration pingInterval,
+                Duration idleTimeout,
+                int maxMessageSize,
+                boolean insecure,
+                Map<String, String> headers) {
+            this(pingInterval, idleTimeout, maxMessageSize, insecure, headers, DEFAULT_MAX_BUFFERED);
         }
 
         public Options {
@@ -80,6 +100,9 @@ public final class HubClient {
             }
             if (maxMessageSize < 1) {
                 throw new IllegalArgumentException("maxMessageSize must be at least 1, was " + maxMessageSize);
+            }
+            if (maxBuffered < 1) {
+                throw new IllegalArgumentException("maxBuffered must be at least 1, was " + maxBuffered);
             }
         }
     }
@@ -109,7 +132,7 @@ public final class HubClient {
             return Mono.error(new IllegalArgumentException(url + " is not a ws:// or wss:// URL"));
         }
         return Mono.defer(() -> {
-            Connection connection = new Connection();
+            Connection connection = new Connection(options.maxBuffered());
             HttpClient client = HttpClient.create();
             if (!options.headers().isEmpty()) {
                 client = client.headers(h -> options.headers().forEach(h::set));
@@ -125,6 +148,7 @@ public final class HubClient {
                             .build())
                     .uri(url)
                     .handle((in, out) -> {
+                        in.withConnection(c -> connection.channel = c.channel());
                         in.withConnection(c ->
                                 c.addHandlerLast("hub.heartbeat", new Heartbeat(pingInterval, idleTimeout, ctx -> {
                                     connection.dead = true;
@@ -206,19 +230,31 @@ public final class HubClient {
     /** One open WebSocket connection. Thread-safe. */
     public static final class Connection implements Disposable {
         private final Sinks.One<Connection> open = Sinks.one();
-        private final Sinks.Many<Message> incoming = Sinks.many().unicast().onBackpressureBuffer();
-        private final Sinks.Many<Object> outgoing = Sinks.many().unicast().onBackpressureBuffer();
+        private final Sinks.Many<Message> incoming;
+        private final Sinks.Many<Object> outgoing;
         private final Sinks.One<WebSocketCloseStatus> closeStatus = Sinks.one();
         private final Sinks.Empty<Void> done = Sinks.empty();
         private volatile boolean dead;
         private volatile Disposable running;
+        private volatile @Nullable Channel channel;
 
-        private Connection() {}
+        private final int maxBuffered;
+
+        private Connection(int maxBuffered) {
+            this.maxBuffered = maxBuffered;
+            this.incoming = Sinks.many()
+                    .unicast()
+                    .onBackpressureBuffer(Queues.<Message>get(maxBuffered).get());
+            this.outgoing = Sinks.many()
+                    .unicast()
+                    .onBackpressureBuffer(Queues.get(maxBuffered).get());
+        }
 
         /**
          * Everything the server sends, in order; completes when the connection closes, errors with
          * {@link DeadServerException} when the heartbeat gives up. One subscriber; messages that
-         * arrive before it subscribes are buffered.
+         * arrive before it subscribes are buffered, up to {@link Options#maxBuffered()}: a subscriber
+         * that falls further behind gets {@link IllegalStateException} and the connection is closed.
          */
         public Flux<Message> messages() {
             return incoming.asFlux();
@@ -231,6 +267,11 @@ public final class HubClient {
                 Sinks.EmitResult result;
                 synchronized (outgoing) { // serializes concurrent senders without spinning
                     result = outgoing.tryEmitNext(frame);
+                }
+                if (result == Sinks.EmitResult.FAIL_OVERFLOW || result == Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
+                    frame.release();
+                    throw new IllegalStateException(
+                            "more than " + maxBuffered + " messages wait to be sent: the connection is not keeping up");
                 }
                 if (result.isFailure()) {
                     frame.release();
@@ -273,7 +314,16 @@ public final class HubClient {
 
         /** Called on the connection's event loop only, so emissions are serialized. */
         private void emit(Message message) {
-            incoming.tryEmitNext(message);
+            Sinks.EmitResult r = incoming.tryEmitNext(message);
+            // A unicast sink whose buffer is full says FAIL_ZERO_SUBSCRIBER until someone subscribes.
+            if (r == Sinks.EmitResult.FAIL_OVERFLOW || r == Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
+                incoming.tryEmitError(new IllegalStateException(
+                        "the subscriber of messages() fell more than " + maxBuffered + " messages behind"));
+                Channel c = channel;
+                if (c != null) {
+                    c.close(); // on its event loop: nothing more is read for nobody
+                }
+            }
         }
 
         private void failed(Throwable error) {

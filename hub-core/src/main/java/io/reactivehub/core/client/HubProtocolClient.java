@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.reactivehub.core.ClientInfo;
+import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.StreamPosition;
 import java.io.IOException;
 import java.net.URI;
@@ -159,8 +160,12 @@ public final class HubProtocolClient implements Disposable {
     /** A connection left the channel (subscriptions asked with {@code joinLeave}). */
     public record Leave(String channel, ClientInfo client) implements Event {}
 
-    /** A history reply: the channel's top, and the kept messages asked for, oldest first. */
-    public record History(StreamPosition top, List<Publication> messages) {}
+    /**
+     * A history reply: the channel's top, and the kept messages asked for, oldest first;
+     * {@code truncated} when the reply hit the hub's size bound (ask again with {@code since} = the
+     * last offset).
+     */
+    public record History(StreamPosition top, List<Publication> messages, boolean truncated) {}
 
     /** The connection's state. */
     public sealed interface State permits Connecting, Connected, Disconnected, Closed {}
@@ -279,8 +284,8 @@ public final class HubProtocolClient implements Disposable {
      * {@link Options#requestTimeout()}). Errors with {@link CommandException} when the hub refuses,
      * {@link IllegalArgumentException} for data that is not one JSON value, {@link TimeoutException}
      * past the request timeout, or {@link IllegalStateException} when the client is closed or the
-     * connection is lost before the reply. After a timeout or a lost connection the message may or
-     * may not have been published.
+     * connection is lost before the reply. After a timeout or a lost connection, or the hub's error
+     * 118 (Redis did not answer it in time), the message may or may not have been published.
      */
     public Mono<JsonNode> publish(String channel, String jsonData) {
         Objects.requireNonNull(channel, "channel");
@@ -323,7 +328,8 @@ public final class HubProtocolClient implements Disposable {
                     for (JsonNode m : reply.path("messages")) {
                         messages.add(new Publication(channel, m.path("offset").asLong(), top.epoch(), m.get("data")));
                     }
-                    return new History(top, List.copyOf(messages));
+                    return new History(
+                            top, List.copyOf(messages), reply.path("truncated").asBoolean());
                 });
     }
 
@@ -465,7 +471,8 @@ public final class HubProtocolClient implements Disposable {
         HubClient.Options t = options.transport();
         Map<String, String> headers = new LinkedHashMap<>(t.headers());
         headers.put("Authorization", "Bearer " + token);
-        return new HubClient.Options(t.pingInterval(), t.idleTimeout(), t.maxMessageSize(), t.insecure(), headers);
+        return new HubClient.Options(
+                t.pingInterval(), t.idleTimeout(), t.maxMessageSize(), t.insecure(), headers, t.maxBuffered());
     }
 
     private void opened(URI url, HubClient.Connection c, String token) {
@@ -579,7 +586,14 @@ public final class HubProtocolClient implements Disposable {
         if (s == null) {
             return;
         }
-        if (message.has("unsubscribed")) {
+        JsonNode unsubscribed = message.get("unsubscribed");
+        if (unsubscribed != null && unsubscribed.path("code").asInt() == 4005) {
+            // A token refresh withdrew the channel: subscribing again would be refused.
+            subscriptions.remove(s.channel(), s);
+            s.end(new CommandException(
+                    ErrorCode.PERMISSION_DENIED.code(),
+                    unsubscribed.path("reason").asText()));
+        } else if (unsubscribed != null) {
             s.resend(c); // the server lost messages: subscribe again, recovering them
         } else if (message.has("join")) {
             s.presence(true, clientInfo(message.get("join")));

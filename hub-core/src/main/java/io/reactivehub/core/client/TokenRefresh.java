@@ -26,6 +26,8 @@ final class TokenRefresh {
     private static final Logger log = LoggerFactory.getLogger(TokenRefresh.class);
     /** Refresh no earlier than this before {@code exp} (a quarter of the token's life when shorter). */
     private static final Duration LEAD = Duration.ofSeconds(60);
+    /** Never refresh sooner than this after the last one (a token with under a second left). */
+    private static final long MIN_DELAY_MILLIS = 1000;
 
     private final HubProtocolClient client;
     private final Supplier<Mono<String>> supplier;
@@ -48,7 +50,7 @@ final class TokenRefresh {
 
     /** {@code c} opened with {@code token}: keep it fresh. */
     void start(HubClient.Connection c, String token) {
-        schedule(c, token);
+        schedule(c, token, -1);
     }
 
     /** The connection is gone or the client closed. */
@@ -56,17 +58,30 @@ final class TokenRefresh {
         timer.update(Disposables.disposed());
     }
 
-    private void schedule(HubClient.Connection c, String token) {
+    /**
+     * Plans the next refresh of {@code c}'s token (expiring at {@code exp}); {@code previousExp}:
+     * the one it replaced (-1 at connect). A token that does not outlive the previous one (a supplier
+     * handing out the same cached token) is not refreshed again: at its exp the hub closes with
+     * 4003 and the client reconnects with whatever the supplier gives then.
+     */
+    private void schedule(HubClient.Connection c, String token, long previousExp) {
         long exp = expiresAt(token);
         if (exp < 0) {
             return; // no exp: nothing to refresh
         }
+        if (previousExp >= 0 && exp <= previousExp) {
+            log.warn("the token supplier gave no later token (exp {}): the hub will close at its expiry", exp);
+            return;
+        }
         long left = exp * 1000 - System.currentTimeMillis();
         long lead = Math.min(LEAD.toMillis(), Math.max(left / 4, 1000));
-        later(c, Math.max(0, left - lead), exp);
+        later(c, Math.max(MIN_DELAY_MILLIS, left - lead), exp);
     }
 
     private void later(HubClient.Connection c, long delayMillis, long exp) {
+        if (client.connection() != c) {
+            return; // a late answer for a connection already gone must not cancel the next one's timer
+        }
         timer.update(Schedulers.parallel().schedule(() -> refresh(c, exp), delayMillis, TimeUnit.MILLISECONDS));
     }
 
@@ -76,7 +91,7 @@ final class TokenRefresh {
         }
         next().flatMap(token -> client.command(c, "refresh", null, command -> command.put("token", token), false)
                         .thenReturn(token))
-                .subscribe(token -> schedule(c, token), e -> {
+                .subscribe(token -> schedule(c, token, exp), e -> {
                     long left = exp * 1000 - System.currentTimeMillis();
                     log.warn("token refresh failed ({}ms before it expires): {}", left, e.toString());
                     if (client.connection() == c && left > 0) {

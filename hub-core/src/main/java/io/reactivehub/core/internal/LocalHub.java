@@ -32,6 +32,12 @@ import reactor.core.publisher.Mono;
  * {@link PresenceManager}. Use {@link Hub#create}; this class is not API.
  */
 public final class LocalHub implements Hub, BrokerListener {
+    /**
+     * Live messages a starting subscription holds while its history is read; past that they are
+     * dropped for an interruption (see {@link RecoveryBuffer}).
+     */
+    static final int MAX_HELD = 8192;
+
     private final HubOptions options;
     private final Broker broker;
     private final PresenceManager presence;
@@ -87,7 +93,7 @@ public final class LocalHub implements Hub, BrokerListener {
         Objects.requireNonNull(listener, "listener");
         return Mono.defer(() -> {
             ChannelOptions channelOptions = options(channel);
-            RecoveryBuffer buffer = new RecoveryBuffer(listener, recover);
+            RecoveryBuffer buffer = new RecoveryBuffer(listener, recover, MAX_HELD);
             ChannelRegistry.Attachment attachment = channels.register(channel, buffer);
             // Registered first, read second: see RecoveryBuffer.
             int limit = recover == null ? 0 : Math.max(channelOptions.historySize(), 1);
@@ -220,6 +226,11 @@ public final class LocalHub implements Hub, BrokerListener {
         // Presence first: leaving this node's entries may need the broker's connection.
         presence.dispose();
         broker.dispose();
+    }
+
+    @Override
+    public boolean brokerAvailable() {
+        return !disposed && broker.isAvailable();
     }
 
     @Override

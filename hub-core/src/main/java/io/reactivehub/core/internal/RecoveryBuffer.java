@@ -21,12 +21,20 @@ import org.jspecify.annotations.Nullable;
  * subscription then drops live messages up to the top offset the history reported. Without a
  * recovery (or when it fails) nothing is dropped: the client starts from the live stream.
  *
+ * <p>Bounded: at most {@code maxHeld} live messages are held. Past that (a history read slower
+ * than the channel's traffic) the held messages are dropped and an interruption stands in their
+ * place, so the listener is told (and, on the hub protocol, the client subscribes again with
+ * {@code recover}) instead of the node's memory growing: nothing is lost silently.
+ *
  * <p>Thread-safety: {@link #onMessage} runs on the broker's thread, {@link #release} on whichever
  * thread read the history; both lock this object while messages are held, never after.
  */
 final class RecoveryBuffer implements ChannelListener {
     private final ChannelListener target;
     private final @Nullable StreamPosition recover;
+    private final int maxHeld;
+    /** Held messages were dropped: only the interruption standing for them is held. */
+    private boolean overflowed;
     /** Stands for an interruption among the held messages. */
     private static final Object INTERRUPTED = new Object();
 
@@ -41,9 +49,10 @@ final class RecoveryBuffer implements ChannelListener {
      * @param target  the listener the messages are for
      * @param recover where the client stopped, or null for a plain subscription
      */
-    RecoveryBuffer(ChannelListener target, @Nullable StreamPosition recover) {
+    RecoveryBuffer(ChannelListener target, @Nullable StreamPosition recover, int maxHeld) {
         this.target = target;
         this.recover = recover;
+        this.maxHeld = maxHeld;
     }
 
     @Override
@@ -82,10 +91,20 @@ final class RecoveryBuffer implements ChannelListener {
     }
 
     private synchronized boolean hold(Object item) {
-        if (held == null) {
+        List<Object> h = held;
+        if (h == null) {
             return false;
         }
-        held.add(item);
+        if (overflowed) {
+            return true; // dropped: the interruption already held covers it
+        }
+        if (h.size() >= maxHeld) {
+            h.clear();
+            h.add(INTERRUPTED);
+            overflowed = true;
+            return true;
+        }
+        h.add(item);
         return true;
     }
 

@@ -151,7 +151,7 @@ public final class RedisBroker implements Broker {
     @Override
     public Mono<PublishResult> publish(ChannelName channel, byte[] payload, PayloadType type, ChannelOptions options) {
         String tag = RedisWire.tag(channel);
-        return redis.<List<Object>>eval(
+        return redis.<List<Object>>evalWrite(
                         RedisScripts.PUBLISH,
                         ScriptOutputType.MULTI,
                         RedisWire.streamKeys(tag),
@@ -300,6 +300,12 @@ public final class RedisBroker implements Broker {
     @Override
     public boolean isDisposed() {
         return redis.isClosed();
+    }
+
+    /** False while the command or pub/sub connection to Redis is down (Lettuce is reconnecting), and once disposed. */
+    @Override
+    public boolean isAvailable() {
+        return redis.isConnected();
     }
 
     /** One channel this node subscribes to, and the last position it delivered (pub/sub thread only). */

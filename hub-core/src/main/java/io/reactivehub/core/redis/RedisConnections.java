@@ -4,6 +4,7 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
@@ -278,6 +279,19 @@ final class RedisConnections {
      * reached, {@link ErrorCode#HUB_CLOSED} once closed.
      */
     <T> Mono<T> eval(String script, ScriptOutputType type, String[] keys, byte[]... args) {
+        return eval(false, script, type, keys, args);
+    }
+
+    /**
+     * As {@link #eval}, for a script whose effect must not be assumed absent when it fails (a
+     * publish): when Redis does not answer within the command timeout the script may have run, so
+     * the error is {@link ErrorCode#UNKNOWN_OUTCOME}, not {@link ErrorCode#UNAVAILABLE}.
+     */
+    <T> Mono<T> evalWrite(String script, ScriptOutputType type, String[] keys, byte[]... args) {
+        return eval(true, script, type, keys, args);
+    }
+
+    private <T> Mono<T> eval(boolean write, String script, ScriptOutputType type, String[] keys, byte[]... args) {
         if (closed) {
             return Mono.error(new HubException(ErrorCode.HUB_CLOSED, "hub is closed"));
         }
@@ -287,7 +301,26 @@ final class RedisConnections {
                         RedisNoScriptException.class,
                         e -> Mono.fromCompletionStage(() -> scripts.<T>eval(script, type, keys, args)))
                 .doOnNext(reply -> reachable())
-                .onErrorMap(this::unavailable);
+                .onErrorMap(e -> write && timedOut(e) ? outcomeUnknown(e) : unavailable(e));
+    }
+
+    private static boolean timedOut(Throwable e) {
+        return e instanceof RedisCommandTimeoutException || e.getCause() instanceof RedisCommandTimeoutException;
+    }
+
+    /**
+     * A write that was sent and not answered in time. (On a cluster, a command for a master that
+     * is down waits unsent until the timeout: it is reported the same way, erring on the side of
+     * "maybe".)
+     */
+    private HubException outcomeUnknown(Throwable e) {
+        if (unavailableLogged.compareAndSet(false, true)) {
+            log.warn("Redis unavailable: {} (logged once until it is back)", e.getMessage());
+        }
+        return new HubException(
+                ErrorCode.UNKNOWN_OUTCOME,
+                "Redis did not answer in time: the message may or may not have been published (" + e.getMessage()
+                        + ")");
     }
 
     /** A command succeeded: if Redis was reported unavailable, say once that it is back. */
@@ -301,6 +334,11 @@ final class RedisConnections {
     Throwable unavailable(Throwable e) {
         if (e instanceof HubException) {
             return e;
+        }
+        if (closed) {
+            // Commands still in flight when this node closes its connections: expected, not an outage.
+            log.debug("Redis command ended by the shutdown: {}", e.toString());
+            return new HubException(ErrorCode.HUB_CLOSED, "hub is closed");
         }
         if (e instanceof RedisException || e instanceof TimeoutException) {
             if (unavailableLogged.compareAndSet(false, true)) {
@@ -328,11 +366,16 @@ final class RedisConnections {
         return closed;
     }
 
+    /** Whether both connections are up now (Lettuce marks them inactive while it reconnects). */
+    boolean isConnected() {
+        return !closed && commandConnection.isOpen() && pubsub.isOpen();
+    }
+
     /** Refuses further commands and closes every connection (blocks up to about two seconds). */
     void close() {
         closed = true;
-        pubsub.closeAsync();
-        commandConnection.closeAsync();
+        // The client's shutdown closes every connection it opened. Closing them here first as well
+        // made Lettuce close them twice and WARN "Connection is already closed" on each clean shutdown.
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }

@@ -44,14 +44,20 @@ public final class RedisPresenceManager implements PresenceManager {
     /** Starts refreshing this node's entries every TTL/3 (when its broker starts). */
     void startRefreshing() {
         long every = Math.max(200, ttl.toMillis() / 3);
-        refresher.update(
-                Schedulers.parallel().schedulePeriodically(this::refresh, every, every, TimeUnit.MILLISECONDS));
+        refresher.update(Schedulers.parallel()
+                .schedulePeriodically(() -> refresh().subscribe(null, e -> {}), every, every, TimeUnit.MILLISECONDS));
     }
 
     @Override
     public Mono<Void> add(ChannelName channel, ClientInfo client) {
         return Mono.defer(() -> {
-            local.computeIfAbsent(channel, c -> new ConcurrentHashMap<>()).put(client.client(), client);
+            // Under the channel's entry: a concurrent remove of the channel's last client cannot
+            // drop the map this entry goes into.
+            local.compute(channel, (c, clients) -> {
+                ConcurrentHashMap<String, ClientInfo> map = clients != null ? clients : new ConcurrentHashMap<>();
+                map.put(client.client(), client);
+                return map;
+            });
             return write(channel, client).then();
         });
     }
@@ -104,9 +110,25 @@ public final class RedisPresenceManager implements PresenceManager {
                 client.client().getBytes(StandardCharsets.UTF_8));
     }
 
-    private void refresh() {
-        local.forEach((channel, clients) ->
-                clients.values().forEach(info -> write(channel, info).subscribe(null, e -> {})));
+    /**
+     * Re-writes this node's entries now, as the periodic refresh does (every TTL/3); completes once
+     * Redis has them (failures are ignored: the next refresh tries again). A client removed before
+     * or during a refresh is never written back: each entry's write is sent while its map slot is
+     * held, and a remove takes the slot before it sends its delete, so the delete follows the write
+     * on the same connection.
+     */
+    public Mono<Void> refresh() {
+        List<Mono<Long>> writes = new ArrayList<>();
+        local.forEach((channel, clients) -> clients.keySet()
+                .forEach(id -> clients.computeIfPresent(id, (k, info) -> {
+                    Mono<Long> written = write(channel, info)
+                            .onErrorResume(e -> Mono.empty())
+                            .cache();
+                    written.subscribe(); // sent now, while the slot is held
+                    writes.add(written);
+                    return info;
+                })));
+        return Mono.when(writes);
     }
 
     /** Stops refreshing and removes this node's entries, so a clean shutdown does not wait for the TTL. */

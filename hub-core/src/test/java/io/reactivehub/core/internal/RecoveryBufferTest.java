@@ -52,7 +52,7 @@ class RecoveryBufferTest {
     }
 
     private RecoveryBuffer buffer(@Nullable StreamPosition recover) {
-        return new RecoveryBuffer(target, recover);
+        return new RecoveryBuffer(target, recover, LocalHub.MAX_HELD);
     }
 
     private static void offer(RecoveryBuffer buffer, long... offsets) {
@@ -312,7 +312,8 @@ class RecoveryBufferTest {
                             seen.add("interrupted");
                         }
                     },
-                    new StreamPosition(2, EPOCH));
+                    new StreamPosition(2, EPOCH),
+                    LocalHub.MAX_HELD);
             offer(ordered, 3);
             ordered.onInterrupted();
             offer(ordered, 1, 2);
@@ -349,7 +350,8 @@ class RecoveryBufferTest {
                             closes.incrementAndGet();
                         }
                     },
-                    null);
+                    null,
+                    LocalHub.MAX_HELD);
 
             closing.onClose();
             assertThat(closes).hasValue(1);
@@ -391,6 +393,8 @@ class RecoveryBufferTest {
         private static final int LIVE_AFTER_RELEASE = 200;
         /** A safety stop for the publishing thread should the releasing one never finish. */
         private static final long MAX_OFFSET = 5_000_000;
+        /** The publisher may run far ahead of the release: these races are about order, not bounds. */
+        private static final int UNBOUNDED = Integer.MAX_VALUE;
 
         /** Records offsets in the order the target is handed them, from whichever thread. */
         private final class Offsets implements ChannelListener {
@@ -476,7 +480,7 @@ class RecoveryBufferTest {
         @RepeatedTest(20)
         void aPlainSubscriptionSeesEveryOffsetOnceInOrderWhileReleaseRaces() throws Exception {
             Offsets offsets = new Offsets();
-            RecoveryBuffer buffer = new RecoveryBuffer(offsets, null);
+            RecoveryBuffer buffer = new RecoveryBuffer(offsets, null, UNBOUNDED);
 
             long last = race(buffer, history(0));
 
@@ -490,7 +494,7 @@ class RecoveryBufferTest {
         @RepeatedTest(20)
         void aRecoverySeesEveryOffsetOnceInOrderWhileReleaseRaces() throws Exception {
             Offsets offsets = new Offsets();
-            RecoveryBuffer buffer = new RecoveryBuffer(offsets, new StreamPosition(0, EPOCH));
+            RecoveryBuffer buffer = new RecoveryBuffer(offsets, new StreamPosition(0, EPOCH), UNBOUNDED);
             long top = HELD_BEFORE_RELEASE / 2;
 
             long last = race(buffer, history(top, LongStream.rangeClosed(1, top).toArray()));
@@ -500,6 +504,36 @@ class RecoveryBufferTest {
             assertThat(offsets.seen())
                     .containsExactlyElementsOf(
                             LongStream.rangeClosed(1, last).boxed().toList());
+        }
+    }
+
+    @Nested
+    class Bounded {
+        @Test
+        void pastTheLimitHeldMessagesGiveWayToAnInterruption() {
+            RecoveryBuffer small = new RecoveryBuffer(target, new StreamPosition(2, EPOCH), 3);
+            offer(small, 3, 4, 5, 6, 7);
+
+            small.release(history(5, 3, 4, 5));
+
+            assertThat(target.subscribed.get().recovered()).isTrue();
+            assertThat(target.messages).extracting(Message::offset).containsExactly(3L, 4L, 5L);
+            assertThat(target.interruptions)
+                    .as("6 and 7 were dropped: the listener is told")
+                    .hasValue(1);
+            offer(small, 8);
+            assertThat(target.messages).extracting(Message::offset).containsExactly(3L, 4L, 5L, 8L);
+        }
+
+        @Test
+        void withinTheLimitNothingIsDropped() {
+            RecoveryBuffer small = new RecoveryBuffer(target, null, 3);
+            offer(small, 4, 5, 6);
+
+            small.release(history(3));
+
+            assertThat(target.messages).extracting(Message::offset).containsExactly(4L, 5L, 6L);
+            assertThat(target.interruptions).hasValue(0);
         }
     }
 }

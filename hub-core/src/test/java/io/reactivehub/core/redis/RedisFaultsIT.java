@@ -87,6 +87,38 @@ class RedisFaultsIT {
     }
 
     @Test
+    void aPublishRedisDoesNotAnswerInTimeHasAnUnknownOutcomeNotUnavailable() {
+        RedisProcess redis = RedisProcess.start();
+        cleanup.add(redis);
+        Hub a = Hub.create(new HubOptions(QueueLimits.DEFAULT)
+                .withChannelRules(RULES)
+                .withBroker(() -> RedisBroker.connect(
+                        RedisBroker.parseUris(redis.uri()),
+                        new RedisBroker.Options(Duration.ofMillis(500), Duration.ofSeconds(60)))));
+        cleanup.add(a::dispose);
+        ChannelName ch = ChannelName.of("keep:stall");
+        publish(a, ch, "first"); // the script is loaded
+
+        assertThat(redis.command("CLIENT PAUSE 3000")).isEqualTo("+OK");
+        Throwable failure = catchThrowable(() -> publish(a, ch, "stalled"));
+        assertThat(failure)
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNKNOWN_OUTCOME));
+        // Reads that time out are only "unavailable": nothing was changed.
+        Throwable read = catchThrowable(() -> a.history(ch, 0L, 10).block(TIMEOUT));
+        assertThat(read)
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.UNAVAILABLE));
+        // The script ran once Redis woke up: the message is there.
+        await().atMost(TIMEOUT)
+                .ignoreExceptions()
+                .untilAsserted(
+                        () -> assertThat(a.history(ch, 0L, 10).block(TIMEOUT).messages())
+                                .extracting(m -> new String(m.payload()))
+                                .containsExactly("first", "stalled"));
+    }
+
+    @Test
     void subscribingWhileRedisIsDownFailsClearly() {
         RedisProcess redis = RedisProcess.start();
         cleanup.add(redis);

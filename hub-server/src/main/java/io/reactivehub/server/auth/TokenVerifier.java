@@ -25,23 +25,66 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Verifies JWTs (nimbus-jose-jwt) with one configured key, and only with the algorithm that key is
  * for: HS256 for a shared secret, RS256 for an RSA public key, ES256 for an EC P-256 public key.
  * A token announcing any other algorithm ({@code none}, or HS256 against a public key: the
  * classic confusion attack) is refused before its signature is looked at. {@code exp} is required
- * and enforced, {@code nbf} enforced when present. Thread-safe.
+ * and enforced, {@code nbf} enforced when present; with {@link #withIssuer} the {@code iss} claim
+ * must be that issuer, with {@link #withAudience} the {@code aud} claim must include that audience.
+ * Immutable, thread-safe.
  */
 public final class TokenVerifier {
     private final JWSAlgorithm algorithm;
     private final JWSVerifier verifier;
     private final Clock clock;
+    private final @Nullable String issuer;
+    private final @Nullable String audience;
 
     private TokenVerifier(JWSAlgorithm algorithm, JWSVerifier verifier, Clock clock) {
+        this(algorithm, verifier, clock, null, null);
+    }
+
+    private TokenVerifier(
+            JWSAlgorithm algorithm,
+            JWSVerifier verifier,
+            Clock clock,
+            @Nullable String issuer,
+            @Nullable String audience) {
         this.algorithm = algorithm;
         this.verifier = verifier;
         this.clock = clock;
+        this.issuer = issuer;
+        this.audience = audience;
+    }
+
+    /** A verifier that also requires {@code iss} to be {@code issuer} (null or blank: any issuer, or none). */
+    public TokenVerifier withIssuer(@Nullable String issuer) {
+        return new TokenVerifier(algorithm, verifier, clock, blankToNull(issuer), audience);
+    }
+
+    /**
+     * A verifier that also requires {@code aud} (a string or a list) to include {@code audience}
+     * (null or blank: any audience, or none).
+     */
+    public TokenVerifier withAudience(@Nullable String audience) {
+        return new TokenVerifier(algorithm, verifier, clock, issuer, blankToNull(audience));
+    }
+
+    /** The issuer tokens must name, or null. */
+    public @Nullable String issuer() {
+        return issuer;
+    }
+
+    /** The audience tokens must include, or null. */
+    public @Nullable String audience() {
+        return audience;
+    }
+
+    private static @Nullable String blankToNull(@Nullable String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     /** HS256 with a shared secret of at least 32 bytes (UTF-8). */
@@ -114,6 +157,23 @@ public final class TokenVerifier {
         Date nbf = claims.getNotBeforeTime();
         if (nbf != null && now.isBefore(nbf.toInstant())) {
             throw new InvalidTokenException("token not valid yet (nbf)");
+        }
+        if (issuer != null) {
+            if (claims.getIssuer() == null) {
+                throw new InvalidTokenException("token has no issuer (iss); this hub requires '" + issuer + "'");
+            }
+            if (!issuer.equals(claims.getIssuer())) {
+                throw new InvalidTokenException("token issuer (iss) is not '" + issuer + "'");
+            }
+        }
+        if (audience != null) {
+            List<String> aud = claims.getAudience();
+            if (aud == null || aud.isEmpty()) {
+                throw new InvalidTokenException("token has no audience (aud); this hub requires '" + audience + "'");
+            }
+            if (!aud.contains(audience)) {
+                throw new InvalidTokenException("token audience (aud) does not include '" + audience + "'");
+            }
         }
         String subject = claims.getSubject() == null ? "" : claims.getSubject();
         return new Principal(subject, stringList(claims, "subs"), stringList(claims, "pubs"), exp.toInstant());

@@ -7,6 +7,7 @@ import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
 import io.reactivehub.core.broker.HistoryLimits;
 import io.reactivehub.server.HubServer;
+import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.ServerConfig;
@@ -248,6 +249,31 @@ final class ServeCommand implements Callable<Integer> {
     Path tlsKey;
 
     @Option(
+            names = "--tls-ciphers",
+            paramLabel = "SUITES",
+            split = ",",
+            defaultValue = "${env:HUB_TLS_CIPHERS}",
+            description =
+                    "Comma-separated TLS cipher suites (Java names) to offer instead of the default: TLS 1.3's and "
+                            + "ECDHE with AES-GCM or ChaCha20-Poly1305 (HUB_TLS_CIPHERS). TLS 1.2 and 1.3 only")
+    List<String> tlsCiphers;
+
+    @Option(
+            names = "--jwt-issuer",
+            paramLabel = "ISS",
+            defaultValue = "${env:HUB_JWT_ISSUER}",
+            description = "With --jwt-secret or --jwt-public-key: tokens must carry this issuer (iss) (HUB_JWT_ISSUER)")
+    String jwtIssuer;
+
+    @Option(
+            names = "--jwt-audience",
+            paramLabel = "AUD",
+            defaultValue = "${env:HUB_JWT_AUDIENCE}",
+            description =
+                    "With --jwt-secret or --jwt-public-key: tokens' audience (aud) must include this (HUB_JWT_AUDIENCE)")
+    String jwtAudience;
+
+    @Option(
             names = "--jwt-secret",
             paramLabel = "SECRET",
             defaultValue = "${env:HUB_JWT_SECRET}",
@@ -306,7 +332,8 @@ final class ServeCommand implements Callable<Integer> {
             paramLabel = "DURATION",
             defaultValue = "${env:HUB_REDIS_TIMEOUT:-" + ServerConfig.DEFAULT_REDIS_TIMEOUT + "}",
             converter = DurationConverter.class,
-            description = "How long a Redis command may take before it fails with error 114 (HUB_REDIS_TIMEOUT). "
+            description = "How long a Redis command may take before it fails with error 114, or 118 for a publish "
+                    + "(outcome unknown) (HUB_REDIS_TIMEOUT). "
                     + "Default: ${DEFAULT-VALUE}")
     Duration redisTimeout;
 
@@ -346,7 +373,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             config = config();
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
+            System.err.println("error: " + LogText.maskUserInfo(e.getMessage()));
             return 2;
         }
         Hub hub;
@@ -355,9 +382,9 @@ final class ServeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             // Only the broker can fail here: connecting to Redis.
             System.err.println((config.redis() != null
-                            ? "error: cannot connect to Redis at " + config.redis() + ": "
+                            ? "error: cannot connect to Redis at " + LogText.maskUserInfo(config.redis()) + ": "
                             : "error: cannot create the hub: ")
-                    + e.getMessage());
+                    + LogText.maskUserInfo(e.getMessage()));
             return 1;
         }
         if (!config.channelRules().rules().isEmpty()) {
@@ -383,6 +410,21 @@ final class ServeCommand implements Callable<Integer> {
         TokenVerifier tokens = jwtSecret != null
                 ? TokenVerifier.hmac(jwtSecret)
                 : jwtPublicKey != null ? TokenVerifier.publicKey(jwtPublicKey) : null;
+        if (tokens == null && (jwtIssuer != null || jwtAudience != null)) {
+            throw new IllegalArgumentException("--jwt-issuer and --jwt-audience need --jwt-secret or --jwt-public-key");
+        }
+        if (tokens != null) {
+            tokens = tokens.withIssuer(jwtIssuer).withAudience(jwtAudience);
+        }
+        List<String> ciphers = tlsCiphers == null
+                ? List.of()
+                : tlsCiphers.stream()
+                        .map(String::trim)
+                        .filter(c -> !c.isEmpty())
+                        .toList();
+        if (tlsCert == null && !ciphers.isEmpty()) {
+            throw new IllegalArgumentException("--tls-ciphers needs --tls-cert and --tls-key");
+        }
         ChannelRules rules = ChannelRules.parse(
                 channelOptions == null
                         ? List.of()
@@ -410,7 +452,13 @@ final class ServeCommand implements Callable<Integer> {
                         maxPendingConnectionsPerIp,
                         commandRate,
                         commandBurst))
-                .tls(tlsCert == null ? null : new ServerConfig.TlsFiles(tlsCert, tlsKey))
+                .tls(
+                        tlsCert == null
+                                ? null
+                                : new ServerConfig.TlsFiles(
+                                        tlsCert,
+                                        tlsKey,
+                                        ciphers.isEmpty() ? ServerConfig.TlsFiles.DEFAULT_CIPHERS : ciphers))
                 .tokens(tokens)
                 .compression(new ServerConfig.Compression(!noCompression, compressionMinSize))
                 .apiKey(apiKey)

@@ -10,6 +10,7 @@ import io.reactivehub.core.redis.RedisBroker;
 import io.reactivehub.server.auth.TokenVerifier;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -44,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  * @param historyLimits  without Redis, the node-wide bounds of kept history ({@link HistoryLimits#DEFAULT})
  * @param redis          Redis URIs ({@code redis://host:port}, comma-separated) to share channels
  *                       with other nodes; null (the default): one node, in memory
- * @param redisTimeout   how long a Redis command may take before it fails with 114
+ * @param redisTimeout   how long a Redis command may take before it fails with 114 (118 for a publish)
  *                       ({@value #DEFAULT_REDIS_TIMEOUT})
  * @param presenceTtl    with Redis, how long a client stays in presence after its node stopped
  *                       refreshing it ({@value #DEFAULT_PRESENCE_TTL})
@@ -124,15 +125,47 @@ public record ServerConfig(
     }
 
     /**
-     * PEM files for TLS.
+     * PEM files for TLS, and the cipher suites offered. Only TLS 1.3 and 1.2 are spoken
+     * ({@link #PROTOCOLS}).
      *
      * @param certificateChain the server certificate, then any intermediates
      * @param privateKey       its PKCS#8 private key, unencrypted
+     * @param ciphers          cipher suites (Java names), in order of preference; suites the
+     *                         runtime does not have are left out, at least one must remain.
+     *                         {@link #DEFAULT_CIPHERS} by default: forward secrecy and AEAD only
      */
-    public record TlsFiles(Path certificateChain, Path privateKey) {
+    public record TlsFiles(Path certificateChain, Path privateKey, List<String> ciphers) {
+        /** The TLS versions the server speaks. */
+        public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+        /**
+         * TLS 1.3's suites, then TLS 1.2's ECDHE suites with AES-GCM or ChaCha20-Poly1305: no
+         * static RSA key exchange ({@code TLS_RSA_*}), no CBC.
+         */
+        public static final List<String> DEFAULT_CIPHERS = List.of(
+                "TLS_AES_128_GCM_SHA256",
+                "TLS_AES_256_GCM_SHA384",
+                "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
         public TlsFiles {
             Objects.requireNonNull(certificateChain, "certificateChain");
             Objects.requireNonNull(privateKey, "privateKey");
+            ciphers =
+                    ciphers.stream().map(String::trim).filter(c -> !c.isEmpty()).toList();
+            if (ciphers.isEmpty()) {
+                throw new IllegalArgumentException("at least one TLS cipher suite is needed");
+            }
+        }
+
+        /** With {@link #DEFAULT_CIPHERS}. */
+        public TlsFiles(Path certificateChain, Path privateKey) {
+            this(certificateChain, privateKey, DEFAULT_CIPHERS);
         }
     }
 
@@ -191,6 +224,14 @@ public record ServerConfig(
         }
         RedisBroker.Options redisOptions = new RedisBroker.Options(redisTimeout, presenceTtl);
         return options.withBroker(() -> RedisBroker.connect(RedisBroker.parseUris(uris), redisOptions));
+    }
+
+    /**
+     * The most bytes of messages one reply carries (history): half the per-connection queue's byte
+     * bound, so the reply fits beside what is already queued, and never less than one message.
+     */
+    public long maxReplyBytes() {
+        return Math.max(maxMessageSize, queueLimits.maxBytes() / 2);
     }
 
     /** A builder starting from {@link #DEFAULT}. */

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.reactivehub.server.HubMetrics;
+import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.Principal;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ConnectionLimits;
@@ -66,7 +67,7 @@ final class Admission {
         String ip = ip(req);
         String origin = req.requestHeaders().get(HttpHeaderNames.ORIGIN);
         if (!limits.originAllowed(origin)) {
-            log.info("refused a connection from {}: origin {} is not allowed", ip, origin);
+            log.info("refused a connection from {}: origin {} is not allowed", ip, LogText.escape(origin));
             return refuse(HttpResponseStatus.FORBIDDEN, "origin", "origin not allowed");
         }
         if (sessions.size() >= limits.maxConnections()) {
@@ -117,7 +118,7 @@ final class Admission {
      * (RFC 6750 section 3).
      */
     private Refused unauthorized(String ip, boolean missing, String why) {
-        log.info("refused a connection from {}: {}", ip, why);
+        log.info("refused a connection from {}: {}", ip, LogText.escape(why));
         metrics.authFailure();
         String challenge = "Bearer error=\"" + (missing ? "invalid_request" : "invalid_token")
                 + "\", error_description=\"" + quoted(why) + "\"";

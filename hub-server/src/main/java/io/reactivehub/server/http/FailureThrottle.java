@@ -17,6 +17,16 @@ final class FailureThrottle {
     private final long windowNanos;
     private final int maxAddresses;
     private final Map<String, Window> windows = new ConcurrentHashMap<>();
+    private volatile long lastSweep = System.nanoTime() - 1_000_000_000L;
+
+    /** An IPv6 address counts by its /64 (one host usually holds the whole prefix); IPv4 as is. */
+    static String key(String ip) {
+        if (ip.indexOf(':') < 0) {
+            return ip;
+        }
+        String[] groups = ip.split(":", -1);
+        return groups.length >= 8 ? String.join(":", groups[0], groups[1], groups[2], groups[3]) + "::/64" : ip;
+    }
 
     FailureThrottle(int max, Duration window, int maxAddresses) {
         this.max = max;
@@ -26,21 +36,27 @@ final class FailureThrottle {
 
     /** Whether {@code ip} has failed too often in its current window. */
     boolean blocked(String ip) {
-        Window w = windows.get(ip);
+        Window w = windows.get(key(ip));
         return w != null && w.failures() >= max && System.nanoTime() - w.start() < windowNanos;
     }
 
     /** Counts a failure of {@code ip}. */
     void failed(String ip) {
         long now = System.nanoTime();
-        if (windows.size() >= maxAddresses && !windows.containsKey(ip)) {
-            windows.values().removeIf(w -> now - w.start() >= windowNanos);
+        String key = key(ip);
+        if (windows.size() >= maxAddresses && !windows.containsKey(key)) {
+            // Finished windows are dropped at most once a second, not on every request.
+            long last = lastSweep;
+            if (now - last >= 1_000_000_000L) {
+                lastSweep = now;
+                windows.values().removeIf(w -> now - w.start() >= windowNanos);
+            }
             if (windows.size() >= maxAddresses) {
                 return; // full of live windows: nothing more is remembered
             }
         }
         windows.compute(
-                ip,
+                key,
                 (k, w) -> w == null || now - w.start() >= windowNanos
                         ? new Window(now, 1)
                         : new Window(w.start(), w.failures() + 1));

@@ -67,7 +67,7 @@ public final class HubRoutes {
         HubMetrics metrics = new HubMetrics(hub, sessions::size);
         this.context = new SessionContext(hub, config, sessions, metrics);
         this.admission = new Admission(config, sessions, metrics, () -> draining);
-        this.api = new ServerApi(hub, config.apiKey(), config.maxMessageSize(), metrics);
+        this.api = new ServerApi(hub, config.apiKey(), config.maxMessageSize(), config.maxReplyBytes(), metrics);
         this.pending = new PendingConnections(config.limits(), metrics);
         // One compressing codec per protocol for the whole server: every connection that negotiated
         // permessage-deflate shares the one compressed frame of a message.
@@ -92,6 +92,8 @@ public final class HubRoutes {
                 .get("/api/channels/{channel}/presence", api::presence)
                 .get("/api/channels/{channel}/history", api::history)
                 .get("/health", this::health)
+                .get("/health/live", this::live)
+                .get("/health/ready", this::ready)
                 .get("/metrics", this::metrics);
         HttpServerRoutes all = assets == null ? hubRoutes : assets.register(hubRoutes);
         // Last: a known path asked with another method.
@@ -110,6 +112,11 @@ public final class HubRoutes {
     /** Connections accepted and not upgraded now. */
     public int pendingConnections() {
         return pending.size();
+    }
+
+    /** Releases what the routes hold outside the server (the JVM meters' listeners). */
+    public void close() {
+        context.metrics().close();
     }
 
     /** The open sessions. */
@@ -135,6 +142,8 @@ public final class HubRoutes {
             return HttpMethod.POST.name();
         }
         if (path.equals("/health")
+                || path.equals("/health/live")
+                || path.equals("/health/ready")
                 || path.equals("/metrics")
                 || (path.startsWith("/api/channels/") && (path.endsWith("/presence") || path.endsWith("/history")))) {
             return HttpMethod.GET.name();
@@ -217,7 +226,30 @@ public final class HubRoutes {
         });
     }
 
-    /** 200 with a small JSON status while serving, 503 while shutting down. */
+    /**
+     * Liveness: 200 whenever the process answers HTTP, draining or not (restarting it would not
+     * help anything).
+     */
+    private Publisher<Void> live(HttpServerRequest req, HttpServerResponse res) {
+        return Responses.json(res, HttpResponseStatus.OK, "{\"status\":\"UP\"}");
+    }
+
+    /**
+     * Readiness: 200 while the hub can serve (not shutting down, and its broker can publish: with
+     * Redis, its connections are up); 503 otherwise, saying which.
+     */
+    private Publisher<Void> ready(HttpServerRequest req, HttpServerResponse res) {
+        boolean broker = hub.brokerAvailable();
+        String status = draining ? "DRAINING" : broker ? "READY" : "NOT_READY";
+        String body = "{\"status\":\"" + status + "\",\"broker\":\"" + (broker ? "UP" : "DOWN") + "\"}";
+        return Responses.json(
+                res, !draining && broker ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
+    }
+
+    /**
+     * 200 with a small JSON status while serving, 503 while shutting down. It says the server
+     * answers, not that the broker works: {@code /health/ready} does.
+     */
     private Publisher<Void> health(HttpServerRequest req, HttpServerResponse res) {
         String body = "{\"status\":\"" + (draining ? "DRAINING" : "UP") + "\",\"connections\":"
                 + context.sessions().size() + ",\"channels\":" + hub.channelCount() + "}";

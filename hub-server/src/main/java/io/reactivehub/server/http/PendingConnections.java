@@ -57,9 +57,20 @@ final class PendingConnections {
             return "max_pending_connections";
         }
         if (ip != null) {
-            AtomicInteger n = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
-            if (n.incrementAndGet() > limits.maxPendingConnectionsPerIp()) {
-                leave(ip);
+            boolean[] refused = {false};
+            // Counted inside the map's atomic section: a concurrent leave cannot drop the entry
+            // between the lookup and the increment.
+            perIp.compute(ip, (k, n) -> {
+                AtomicInteger count = n == null ? new AtomicInteger() : n;
+                if (count.get() >= limits.maxPendingConnectionsPerIp()) {
+                    refused[0] = true;
+                    return n;
+                }
+                count.incrementAndGet();
+                return count;
+            });
+            if (refused[0]) {
+                total.decrementAndGet();
                 return "max_pending_connections_per_ip";
             }
         }

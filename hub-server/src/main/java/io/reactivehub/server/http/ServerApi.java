@@ -43,12 +43,14 @@ final class ServerApi {
     private final @Nullable String apiKey;
     private final HubMetrics metrics;
     private final int maxMessageSize;
+    private final long maxReplyBytes;
     private final FailureThrottle keyFailures = new FailureThrottle(MAX_KEY_FAILURES, Duration.ofMinutes(1), 10_000);
 
-    ServerApi(Hub hub, @Nullable String apiKey, int maxMessageSize, HubMetrics metrics) {
+    ServerApi(Hub hub, @Nullable String apiKey, int maxMessageSize, long maxReplyBytes, HubMetrics metrics) {
         this.hub = hub;
         this.apiKey = apiKey;
         this.maxMessageSize = maxMessageSize;
+        this.maxReplyBytes = maxReplyBytes;
         this.metrics = metrics;
     }
 
@@ -151,7 +153,7 @@ final class ServerApi {
                 return Mono.error(new HubException(ErrorCode.INVALID_FIELD, e.getMessage()));
             }
             return hub.history(channel, since, (int) Math.min(Integer.MAX_VALUE, limit))
-                    .map(history -> HubJson.history(null, history));
+                    .map(history -> HubJson.history(null, history, maxReplyBytes));
         });
     }
 

@@ -1,6 +1,7 @@
 package io.reactivehub.server.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -30,14 +31,23 @@ import org.jspecify.annotations.Nullable;
  * push, is {@link HubPushCodec} itself; everything here is once per command.
  */
 public final class HubJson {
-    /** Jackson's mapper for the protocol (thread-safe, shared). */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Jackson's mapper for the protocol (thread-safe, shared). A text is one JSON value: anything
+     * after it but whitespace ({@code {"op":"ping"} x}) makes it malformed.
+     */
+    public static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * The code of an {@code unsubscribed} push (not a close code): this node lost messages of the
      * channel; the client subscribes again with {@code recover}.
      */
     public static final int RESUBSCRIBE = 4004;
+
+    /**
+     * The code of an {@code unsubscribed} push (not a close code): a {@code refresh} brought a token
+     * that no longer allows the channel; the subscription ended and its presence entry is gone.
+     */
+    public static final int PERMISSION_WITHDRAWN = 4005;
 
     private HubJson() {}
 
@@ -83,16 +93,31 @@ public final class HubJson {
         return reply;
     }
 
-    /** A history's reply: top offset, epoch, and the messages, each with its offset and {@code data}. */
-    public static ObjectNode history(@Nullable JsonNode id, HistoryResult history) {
+    /** JSON around one history entry: {@code {"offset":N,"data":...,"encoding":"base64"},}. */
+    private static final int ENTRY_OVERHEAD = 64;
+
+    /**
+     * A history's reply: top offset, epoch, and the messages, each with its offset and {@code data},
+     * oldest first, as many as fit in {@code maxBytes} (data plus each entry's JSON, at least one);
+     * when some are left
+     * out, {@code "truncated": true} and the client asks again with {@code since} = the last offset.
+     */
+    public static ObjectNode history(@Nullable JsonNode id, HistoryResult history, long maxBytes) {
         ObjectNode reply = ok(id);
         reply.put("offset", history.top().offset());
         reply.put("epoch", history.top().epoch());
         ArrayNode messages = reply.putArray("messages");
+        long bytes = 0;
         for (Message m : history.messages()) {
+            byte[] data = HubPushCodec.data(m);
+            bytes += data.length + ENTRY_OVERHEAD;
+            if (bytes > maxBytes && !messages.isEmpty()) {
+                reply.put("truncated", true);
+                break;
+            }
             ObjectNode item = messages.addObject();
             item.put("offset", m.offset());
-            item.putRawValue("data", new RawValue(new String(HubPushCodec.data(m), StandardCharsets.UTF_8)));
+            item.putRawValue("data", new RawValue(new String(data, StandardCharsets.UTF_8)));
             if (HubPushCodec.isBase64(m)) {
                 item.put("encoding", "base64");
             }
@@ -120,11 +145,21 @@ public final class HubJson {
 
     /** {@code {"channel":"c","unsubscribed":{"code":4004,"reason":"..."}}}. */
     public static ObjectNode unsubscribedPush(ChannelName channel) {
+        return unsubscribed(channel, RESUBSCRIBE, "messages were lost on the server: subscribe again with recover");
+    }
+
+    /** {@code {"channel":"c","unsubscribed":{"code":4005,"reason":"..."}}}. */
+    public static ObjectNode permissionWithdrawnPush(ChannelName channel) {
+        return unsubscribed(
+                channel, PERMISSION_WITHDRAWN, "permission withdrawn: the refreshed token does not allow this channel");
+    }
+
+    private static ObjectNode unsubscribed(ChannelName channel, int code, String reason) {
         ObjectNode push = MAPPER.createObjectNode();
         push.put("channel", channel.value());
         ObjectNode why = push.putObject("unsubscribed");
-        why.put("code", RESUBSCRIBE);
-        why.put("reason", "messages were lost on the server: subscribe again with recover");
+        why.put("code", code);
+        why.put("reason", reason);
         return push;
     }
 

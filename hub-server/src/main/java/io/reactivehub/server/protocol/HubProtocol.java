@@ -14,11 +14,13 @@ import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.PresenceEvent;
 import io.reactivehub.core.SubscribeResult;
 import io.reactivehub.core.codec.HubPushCodec;
+import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.Principal;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.session.Deliveries;
 import io.reactivehub.server.session.ProtocolHandler;
 import io.reactivehub.server.session.Session;
+import io.reactivehub.server.session.Subscriptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +72,10 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     private void run(Session session, Command command) {
-        if (!(command instanceof Command.Publish) && !session.mayCommand()) {
+        // Publishes have their own budget; subscribes are bounded by --max-subscriptions (and a
+        // client that reconnects subscribes to all its channels at once), while the unsubscribe
+        // that a subscribe/unsubscribe toggle needs is budgeted.
+        if (!(command instanceof Command.Publish || command instanceof Command.Subscribe) && !session.mayCommand()) {
             throw new HubException(
                     ErrorCode.RATE_LIMITED,
                     "command rate limit exceeded (" + session.config().limits().commandRate() + "/s)");
@@ -142,7 +147,10 @@ public final class HubProtocol implements ProtocolHandler {
         session.hub()
                 .history(c.channel(), c.since(), c.limit())
                 .subscribe(
-                        history -> reply(session, HubJson.history(c.id(), history)),
+                        history -> reply(
+                                session,
+                                HubJson.history(
+                                        c.id(), history, session.config().maxReplyBytes())),
                         e -> failed(session, c.id(), "history of " + c.channel(), e));
     }
 
@@ -157,7 +165,10 @@ public final class HubProtocol implements ProtocolHandler {
                         e -> failed(session, c.id(), "presence of " + c.channel(), e));
     }
 
-    /** A fresh token for the same subject extends the connection. */
+    /**
+     * A fresh token for the same subject extends the connection and replaces its permissions:
+     * subscriptions the new token does not allow end.
+     */
     private void refresh(Session session, Command.Refresh c) {
         TokenVerifier tokens = session.config().tokens();
         Principal current = session.principal();
@@ -176,9 +187,37 @@ public final class HubProtocol implements ProtocolHandler {
             throw new HubException(ErrorCode.INVALID_TOKEN, "the new token is for another subject");
         }
         session.refreshed(next);
+        withdraw(session, next);
         ObjectNode reply = HubJson.ok(c.id());
         reply.put("expires", next.expiresAt().getEpochSecond());
         reply(session, reply);
+    }
+
+    /**
+     * Ends the subscriptions a refreshed token no longer allows, before the refresh's reply: a
+     * confirmed one with an {@code unsubscribed} push (4005), a pending subscribe with error 112.
+     */
+    private static void withdraw(Session session, Principal next) {
+        for (ChannelName channel : session.subscriptions().channels()) {
+            if (next.maySubscribe(channel)) {
+                continue;
+            }
+            Subscriptions.Left left = session.subscriptions()
+                    .leave(
+                            channel,
+                            new HubException(
+                                    ErrorCode.PERMISSION_DENIED,
+                                    "the refreshed token does not allow subscribing to " + channel));
+            if (left == Subscriptions.Left.CONFIRMED) {
+                log.info(
+                        "session {}: the refreshed token of '{}' does not allow {}; unsubscribed ({})",
+                        session.id(),
+                        LogText.escape(next.subject()),
+                        channel,
+                        HubJson.PERMISSION_WITHDRAWN);
+                reply(session, HubJson.permissionWithdrawnPush(channel));
+            }
+        }
     }
 
     /** Answers a failed asynchronous operation with its error code. */
@@ -188,7 +227,9 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     private void reject(Session session, JsonNode id, ErrorCode code, String message) {
-        log.info("session {}: rejected command: {} {}", session.id(), code.code(), message);
+        if (session.mayLogMisbehaviour()) {
+            log.info("session {}: rejected command: {} {}", session.id(), code.code(), LogText.escape(message));
+        }
         session.metrics().protocolError();
         reply(session, HubJson.error(id, code, message));
     }
@@ -219,12 +260,13 @@ public final class HubProtocol implements ProtocolHandler {
 
         @Override
         public void onSubscribed(SubscribeResult result) {
-            reply(session, HubJson.subscribed(command.id(), result, command.recover() != null));
+            // Not sent if the subscription ended first (unsubscribed while pending: error 107).
+            confirm(() -> reply(session, HubJson.subscribed(command.id(), result, command.recover() != null)));
         }
 
         @Override
         public void onPresence(PresenceEvent event) {
-            if (command.joinLeave()) {
+            if (command.joinLeave() && active()) {
                 reply(session, HubJson.presencePush(command.channel(), event));
             }
         }

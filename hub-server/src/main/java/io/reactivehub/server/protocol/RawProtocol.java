@@ -79,8 +79,9 @@ public final class RawProtocol implements ProtocolHandler {
 
     private void failed(Session session, Throwable e) {
         Failure failure = Failure.of(e, "session " + session.id() + ": publish to " + channel, session.metrics());
-        if (failure.code() == ErrorCode.UNAVAILABLE) {
-            // No error frames: say it with the close code, never drop silently.
+        if (failure.code() == ErrorCode.UNAVAILABLE || failure.code() == ErrorCode.UNKNOWN_OUTCOME) {
+            // No error frames: say it with the close code, never drop silently (a message whose
+            // outcome is unknown may have been published: the client cannot be told which).
             log.info(
                     "session {}: message to {} not published, the broker is unavailable; closing with {}",
                     session.id(),

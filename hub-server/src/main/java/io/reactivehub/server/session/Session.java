@@ -11,6 +11,7 @@ import io.reactivehub.core.Durations;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.server.HubMetrics;
+import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.Principal;
 import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.ServerConfig;
@@ -29,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
 
@@ -54,6 +56,7 @@ public final class Session {
     private final Subscriptions subscriptions;
     private final @Nullable PublishBudget budget;
     private final PublishBudget commands;
+    private final LogBudget logBudget = new LogBudget();
     private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile @Nullable Principal principal;
@@ -166,6 +169,28 @@ public final class Session {
         return false;
     }
 
+    /**
+     * Whether a line about this client's misbehaviour (a refused command, say) may be logged at INFO
+     * now: at most {@value LogBudget#LINES_PER_MINUTE} a minute per connection; the first one over
+     * that logs, instead, that further lines are suppressed. Lines that end the connection are not
+     * counted: they come once.
+     */
+    public boolean mayLogMisbehaviour() {
+        return switch (logBudget.take()) {
+            case LOG -> true;
+            case SUPPRESS_NOTICE -> {
+                log.info(
+                        "session {} ({}): more than {} lines about this connection within a minute; "
+                                + "further messages suppressed",
+                        id,
+                        describe(),
+                        LogBudget.LINES_PER_MINUTE);
+                yield false;
+            }
+            case SUPPRESSED -> false;
+        };
+    }
+
     /** Replaces the token (a refresh): new permissions, new expiry. On the event loop. */
     public void refreshed(Principal next) {
         principal = next;
@@ -194,7 +219,7 @@ public final class Session {
                                     "session {} ({}): token of '{}' expired; closing with {}",
                                     id,
                                     describe(),
-                                    p.subject(),
+                                    LogText.escape(p.subject()),
                                     DisconnectReason.TOKEN_EXPIRED.code());
                             close(DisconnectReason.TOKEN_EXPIRED);
                         },
@@ -206,12 +231,18 @@ public final class Session {
     public Publisher<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         this.outbound = out;
         context.sessions().add(this, ip);
+        // The upgrade is done and everything the session needs from the request was taken: an idle
+        // connection should not keep the request's (or the 101's) headers for its whole life.
+        in.headers().clear();
+        if (out instanceof HttpServerResponse response) {
+            response.responseHeaders().clear();
+        }
         in.withConnection(this::open);
         protocol.opened(this);
         return in.receiveFrames()
                 .doOnNext(frame -> protocol.onFrame(this, frame))
                 .onErrorResume(e -> {
-                    log.debug("session {}: inbound ended: {}", id, e.toString());
+                    log.debug("session {}: inbound ended: {}", id, LogText.escape(e.toString()));
                     return Mono.empty();
                 })
                 .then()

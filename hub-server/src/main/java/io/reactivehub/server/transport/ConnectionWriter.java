@@ -9,6 +9,7 @@ import io.reactivehub.core.SlowConsumerPolicy;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
@@ -37,11 +38,22 @@ public final class ConnectionWriter implements Runnable {
 
     private final Channel channel;
     private final ChannelOutboundInvoker out;
+    private static final int QUEUE_CHUNK = 32;
+
     private final QueueLimits limits;
     private final Runnable onOverflow;
     private final LongConsumer onDropped;
-    // Chunked array MPSC queue: no node allocated per frame.
-    private final Queue<ByteBuf> queue = PlatformDependent.newMpscQueue();
+    private static final AtomicReferenceFieldUpdater<ConnectionWriter, Queue> QUEUE =
+            AtomicReferenceFieldUpdater.newUpdater(ConnectionWriter.class, Queue.class, "queue");
+
+    /**
+     * Chunked array MPSC queue: no node allocated per frame. Made at the first frame (an idle
+     * connection has none), with small chunks (Netty's default is 1024 slots, 4 KiB): a fast
+     * reader's queue rarely holds more than a few frames, and a backlog links further chunks (the
+     * capacity is bounded by {@code limits}).
+     */
+    private volatile @Nullable Queue<ByteBuf> queue;
+
     private volatile int scheduled;
     private volatile long count;
     private volatile long bytes;
@@ -89,7 +101,7 @@ public final class ConnectionWriter implements Runnable {
             schedule();
             return;
         }
-        queue.offer(frame);
+        queue().offer(frame);
         long c = COUNT.incrementAndGet(this);
         long b = BYTES.addAndGet(this, frame.readableBytes());
         if ((c > limits.maxMessages() || b > limits.maxBytes()) && limits.policy() == SlowConsumerPolicy.DISCONNECT) {
@@ -195,8 +207,19 @@ public final class ConnectionWriter implements Runnable {
         }
     }
 
+    @SuppressWarnings("unchecked")
+    private Queue<ByteBuf> queue() {
+        Queue<ByteBuf> q = queue;
+        if (q == null) {
+            QUEUE.compareAndSet(this, null, PlatformDependent.newMpscQueue(QUEUE_CHUNK, 1 << 30));
+            q = queue;
+        }
+        return q;
+    }
+
     private @Nullable ByteBuf take() {
-        ByteBuf frame = queue.poll();
+        Queue<ByteBuf> q = queue;
+        ByteBuf frame = q == null ? null : q.poll();
         if (frame != null) {
             COUNT.decrementAndGet(this);
             BYTES.addAndGet(this, -frame.readableBytes());

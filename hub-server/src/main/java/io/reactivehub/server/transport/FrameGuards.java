@@ -226,22 +226,23 @@ public final class FrameGuards {
             super.channelRead(ctx, msg);
         }
 
-        /**
-         * A message cut short by the close (the client's, or ours after a protocol error) is dropped
-         * quietly: Netty would fire a PrematureChannelClosureException that nobody downstream
-         * handles any more (Reactor Netty logged it at WARN, found by FrameFuzzIT).
-         */
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            releaseCurrentMessage();
-            super.channelInactive(ctx);
-        }
-
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, WebSocketFrame oversizedFrame) {
             // MessageAggregator releases the frame after this returns.
             oversized.run();
             closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG, "message larger than the maximum message size");
+        }
+
+        /**
+         * A peer that closes in the middle of a fragmented message (a close frame after a non-final
+         * fragment, or a dropped connection) is nothing the hub did wrong: the partial message is
+         * released quietly instead of MessageAggregator's PrematureChannelClosureException, which
+         * Reactor Netty would log at ERROR with its stack trace.
+         */
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            releaseCurrentMessage();
+            super.channelInactive(ctx);
         }
     }
 }

@@ -191,6 +191,8 @@ export interface PublishReply {
 }
 export interface HistoryReply<T = unknown> extends StreamPosition {
   readonly messages: ReadonlyArray<{ readonly offset: number; readonly data: T }>;
+  /** The reply hit the hub's size bound: ask again with `since` = the last offset. */
+  readonly truncated: boolean;
 }
 export interface PresenceClient {
   readonly client: string;

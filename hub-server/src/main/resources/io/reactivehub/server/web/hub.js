@@ -21,7 +21,7 @@ export const ErrorCode = Object.freeze({
   INTERNAL: 100, MALFORMED: 101, UNKNOWN_OP: 102, MISSING_FIELD: 103, INVALID_FIELD: 104,
   INVALID_CHANNEL: 105, ALREADY_SUBSCRIBED: 106, NOT_SUBSCRIBED: 107, HUB_CLOSED: 109,
   LIMIT_EXCEEDED: 110, RATE_LIMITED: 111, PERMISSION_DENIED: 112, INVALID_TOKEN: 113,
-  UNAVAILABLE: 114, NOT_ENABLED: 115,
+  UNAVAILABLE: 114, NOT_ENABLED: 115, TOO_LARGE: 116, TOO_MANY_FAILURES: 117, UNKNOWN_OUTCOME: 118,
   // Client-side: no reply in time, connection lost or absent, client closed, too much waiting.
   TIMEOUT: 'timeout', DISCONNECTED: 'disconnected', CLOSED: 'closed', OVERLOADED: 'overloaded',
 });
@@ -48,7 +48,7 @@ export class TimeoutError extends HubError {
 /** Codes of a close that retrying cannot fix: 1008 and the 4xxx auth codes. */
 const RETRYABLE_4XXX = new Set([4001, 4002, 4003]);
 /** Subscribe refusals that are only for now: internal, hub closing, broker unavailable. */
-const TRANSIENT = new Set([ErrorCode.INTERNAL, ErrorCode.HUB_CLOSED, ErrorCode.UNAVAILABLE]);
+const TRANSIENT = new Set([ErrorCode.INTERNAL, ErrorCode.HUB_CLOSED, ErrorCode.UNAVAILABLE, ErrorCode.RATE_LIMITED]);
 const OPEN = 1;
 
 /** A tiny event emitter: `on` returns the function that removes the listener. */
@@ -308,13 +308,16 @@ export class Hub extends Emitter {
     return new Promise((resolve, reject) => this.#queue.push({ channel, data, resolve, reject }));
   }
 
-  /** The channel's kept messages: the latest `limit`, or those after `since`. */
+  /**
+   * The channel's kept messages: the latest `limit`, or those after `since`. `truncated` is true
+   * when the reply hit the hub's size bound: ask again with `since` = the last offset.
+   */
   history(channel, { limit, since } = {}) {
     const fields = { channel };
     if (limit !== undefined) fields.limit = limit;
     if (since !== undefined) fields.since = since;
     return this.#request('history', fields, true)
-      .then((r) => ({ offset: r.offset, epoch: r.epoch, messages: r.messages }));
+      .then((r) => ({ offset: r.offset, epoch: r.epoch, messages: r.messages, truncated: r.truncated === true }));
   }
 
   /** Who is subscribed to the channel, on every node. */
@@ -413,7 +416,13 @@ export class Hub extends Emitter {
     }
     const sub = this.#subs.get(m.channel);
     if (!sub) return;
-    if (m.unsubscribed) sub.resend(ws);
+    if (m.unsubscribed && m.unsubscribed.code === 4005) {
+      // Permission withdrawn by a token refresh: subscribing again would be refused.
+      this.#subs.delete(m.channel);
+      const error = new HubError(ErrorCode.PERMISSION_DENIED, m.unsubscribed.reason);
+      sub.emit('error', { channel: m.channel, error });
+      sub.end({ channel: m.channel, code: 4005, reason: m.unsubscribed.reason });
+    } else if (m.unsubscribed) sub.resend(ws);
     else if (m.join) sub.emit('join', { channel: m.channel, ...m.join });
     else if (m.leave) sub.emit('leave', { channel: m.channel, ...m.leave });
     else if (typeof m.offset === 'number' && 'data' in m) sub.publication(m.offset, m.data);

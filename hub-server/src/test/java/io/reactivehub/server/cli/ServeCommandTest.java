@@ -1,6 +1,7 @@
 package io.reactivehub.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reactivehub.core.SlowConsumerPolicy;
 import io.reactivehub.server.config.ServerConfig;
@@ -52,5 +53,34 @@ class ServeCommandTest {
         assertThat(config.redis()).isEqualTo("redis://127.0.0.1:6390");
         assertThat(config.apiKey()).as("a blank key leaves the API off").isNull();
         assertThat(config.demo()).isFalse();
+    }
+
+    @Test
+    void tlsCiphersDefaultToForwardSecretAeadSuitesAndCanBeChanged() {
+        String cert = "cert.pem";
+        String key = "key.pem";
+        assertThat(parse("--tls-cert", cert, "--tls-key", key).tls().ciphers())
+                .isEqualTo(ServerConfig.TlsFiles.DEFAULT_CIPHERS)
+                .noneMatch(c -> c.startsWith("TLS_RSA_") || c.contains("CBC"));
+        assertThat(parse("--tls-cert", cert, "--tls-key", key, "--tls-ciphers", "TLS_AES_128_GCM_SHA256, TLS_X")
+                        .tls()
+                        .ciphers())
+                .containsExactly("TLS_AES_128_GCM_SHA256", "TLS_X");
+        assertThatThrownBy(() -> parse("--tls-ciphers", "TLS_AES_128_GCM_SHA256"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void jwtIssuerAndAudienceGoWithAKey() {
+        ServerConfig config = parse(
+                "--jwt-secret",
+                "0123456789abcdef0123456789abcdef",
+                "--jwt-issuer",
+                "https://auth.example",
+                "--jwt-audience",
+                "hub");
+        assertThat(config.tokens().issuer()).isEqualTo("https://auth.example");
+        assertThat(config.tokens().audience()).isEqualTo("hub");
+        assertThatThrownBy(() -> parse("--jwt-issuer", "x")).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -91,6 +91,15 @@ class CommandParserTest {
         }
 
         @Test
+        void anythingAfterTheObjectIs101() {
+            assertThat(refusal("{\"op\":\"ping\"} trailing").errorCode()).isEqualTo(ErrorCode.MALFORMED);
+            assertThat(refusal("{\"op\":\"ping\"}{\"op\":\"ping\"}").errorCode())
+                    .isEqualTo(ErrorCode.MALFORMED);
+            assertThat(refusal("{\"op\":\"ping\"} 1").errorCode()).isEqualTo(ErrorCode.MALFORMED);
+            assertThat(parse("{\"op\":\"ping\"} \n")).isInstanceOf(Command.Ping.class);
+        }
+
+        @Test
         void aJsonValueThatIsNotAnObjectIs101() {
             assertThat(refusal("[1,2]").errorCode()).isEqualTo(ErrorCode.MALFORMED);
         }

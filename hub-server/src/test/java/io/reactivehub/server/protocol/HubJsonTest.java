@@ -34,11 +34,28 @@ class HubJsonTest {
                         message(2, "say \"hi\"", PayloadType.TEXT),
                         message(3, "ab", PayloadType.BINARY)));
 
-        assertThat(HubJson.text(HubJson.history(IntNode.valueOf(7), history)))
+        assertThat(HubJson.text(HubJson.history(IntNode.valueOf(7), history, 1 << 20)))
                 .isEqualTo("{\"id\":7,\"ok\":true,\"offset\":3,\"epoch\":\"e1\",\"messages\":["
                         + "{\"offset\":1,\"data\":{\"a\":1}},"
                         + "{\"offset\":2,\"data\":\"say \\\"hi\\\"\"},"
                         + "{\"offset\":3,\"data\":\"YWI=\",\"encoding\":\"base64\"}]}");
+    }
+
+    @Test
+    void aHistoryReplyStopsAtItsByteBoundAndSaysSoButCarriesAtLeastOneMessage() {
+        HistoryResult history = new HistoryResult(
+                new StreamPosition(3, "e1"),
+                List.of(
+                        message(1, "\"aaaa\"", PayloadType.JSON),
+                        message(2, "\"bbbb\"", PayloadType.JSON),
+                        message(3, "\"cccc\"", PayloadType.JSON)));
+
+        assertThat(HubJson.text(HubJson.history(IntNode.valueOf(7), history, 150)))
+                .isEqualTo("{\"id\":7,\"ok\":true,\"offset\":3,\"epoch\":\"e1\",\"messages\":["
+                        + "{\"offset\":1,\"data\":\"aaaa\"},"
+                        + "{\"offset\":2,\"data\":\"bbbb\"}],\"truncated\":true}");
+        assertThat(HubJson.text(HubJson.history(IntNode.valueOf(7), history, 1)))
+                .contains("\"messages\":[{\"offset\":1,\"data\":\"aaaa\"}],\"truncated\":true");
     }
 
     @Test
