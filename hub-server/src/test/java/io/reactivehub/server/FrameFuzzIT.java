@@ -16,19 +16,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Random frame sequences on {@code /ws/{channel}} and {@code /hub} of one real server, with and
@@ -37,7 +32,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * reasons. {@link FrameModel} says what the README promises for each sequence: a close with one of
  * a few codes, then the TCP close; or the connection stays (a ping still gets its pong). Reads are
  * bounded (a hang fails the try); after each try a bystander still gets what is published, nothing
- * was logged at ERROR (or WARN by Netty); after each property no buffer leaked.
+ * was logged at ERROR (or WARN by Netty); after all tries no buffer leaked. Seeded random input
+ * ({@link Fuzz}): 1000 tries, each named by its seed, which a failure prints;
+ * {@code -Dfuzz.seed=<seed> -Dfuzz.tries=1} runs that scenario again.
  */
 class FrameFuzzIT {
     private static final int MAX = 1024;
@@ -46,9 +43,8 @@ class FrameFuzzIT {
     private static ServerFixture fixture;
     private static FuzzWatch watch;
     private static WsTestClient bystander;
-    private static int tries;
 
-    @BeforeContainer
+    @BeforeAll
     static void start() throws IOException {
         fixture = new ServerFixture(ServerConfig.DEFAULT.withMaxMessageSize(MAX));
         watch = new FuzzWatch();
@@ -57,16 +53,11 @@ class FrameFuzzIT {
         bystander.readTimeout(TIMEOUT_MS);
     }
 
-    @AfterContainer
+    @AfterAll
     static void stop() throws IOException {
         bystander.close();
         watch.close();
         fixture.close();
-    }
-
-    @AfterProperty
-    void noLeaks() {
-        watch.assertNoLeaks("the frame fuzz");
     }
 
     /** One try: where to connect, whether to offer permessage-deflate and mask, and the frames. */
@@ -78,10 +69,14 @@ class FrameFuzzIT {
         }
     }
 
-    @Property(tries = 1000)
-    void everySequenceEndsInADocumentedCloseOrLeavesTheConnectionServed(@ForAll("scenarios") Scenario s)
-            throws IOException {
-        int n = ++tries;
+    @TestFactory
+    Stream<DynamicTest> everySequenceEndsInADocumentedCloseOrLeavesTheConnectionServed() {
+        return Stream.concat(
+                Fuzz.tries(1000, FrameFuzzIT::scenario, FrameFuzzIT::endsInADocumentedCloseOrStaysServed),
+                Stream.of(DynamicTest.dynamicTest("no buffer leaked", () -> watch.assertNoLeaks("the frame fuzz"))));
+    }
+
+    private static void endsInADocumentedCloseOrStaysServed(int n, Scenario s) throws IOException {
         String path = s.hub() ? "/hub" : "/ws/fuzz";
         String offer = s.deflate() ? "Sec-WebSocket-Extensions: permessage-deflate\r\n" : "";
         try (WsTestClient c = WsTestClient.connect(fixture.port(), path, -1, s.masked(), offer)) {
@@ -168,8 +163,8 @@ class FrameFuzzIT {
         }
     }
 
-    /** The watch itself: a buffer dropped without release is reported, and would fail a property. */
-    @Example
+    /** The watch itself: a buffer dropped without release is reported, and would fail the fuzz. */
+    @Test
     void aLeakedBufferIsCaught() {
         leak();
         List<String> reports = new ArrayList<>();
@@ -191,169 +186,142 @@ class FrameFuzzIT {
 
     // --- generators ---
 
-    @Provide
-    Arbitrary<Scenario> scenarios() {
-        Arbitrary<List<WsFrame>> frames = Arbitraries.frequencyOf(
-                        Tuple.of(6, text()),
-                        Tuple.of(3, binary()),
-                        Tuple.of(4, fragmented()),
-                        Tuple.of(3, ping()),
-                        Tuple.of(1, pong()),
-                        Tuple.of(2, close()),
-                        Tuple.of(2, randomFrame()),
-                        Tuple.of(1, invalidText()),
-                        Tuple.of(1, oversized()),
-                        Tuple.of(3, compressed()),
-                        Tuple.of(1, garbageCompressed()))
-                .list()
-                .ofMinSize(1)
-                .ofMaxSize(6)
-                .map(groups -> groups.stream().flatMap(List::stream).toList());
-        return Combinators.combine(
-                        Arbitraries.of(true, false),
-                        Arbitraries.of(true, false),
-                        Arbitraries.frequency(Tuple.of(12, true), Tuple.of(1, false)),
-                        frames)
-                .as(Scenario::new);
+    /** Where to connect, deflate offered or not, masked (almost always), 1–6 groups of frames. */
+    static Scenario scenario(Fuzz f) {
+        boolean hub = f.bool();
+        boolean deflate = f.bool();
+        boolean masked = f.weighted(12, 1) == 0;
+        List<WsFrame> frames = f
+                .list(1, 6, () -> switch (f.weighted(6, 3, 4, 3, 1, 2, 2, 1, 1, 3, 1)) {
+                    case 0 -> text(f);
+                    case 1 -> binary(f);
+                    case 2 -> fragmented(f);
+                    case 3 -> ping(f);
+                    case 4 -> pong(f);
+                    case 5 -> close(f);
+                    case 6 -> randomFrame(f);
+                    case 7 -> invalidText(f);
+                    case 8 -> oversized(f);
+                    case 9 -> compressed(f);
+                    default -> garbageCompressed(f);
+                })
+                .stream()
+                .flatMap(List::stream)
+                .toList();
+        return new Scenario(hub, deflate, masked, frames);
     }
 
-    private static Arbitrary<String> strings(int max) {
-        return Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.strings().ascii().ofMaxLength(max)),
-                Tuple.of(
-                        1,
-                        Arbitraries.strings().withCharRange('\u0080', '\uFFFF').ofMaxLength(max / 3)),
-                Tuple.of(1, Arbitraries.strings().all().ofMaxLength(max / 3)));
-    }
-
-    private static Arbitrary<byte[]> bytes(int min, int max) {
-        return Arbitraries.bytes().array(byte[].class).ofMinSize(min).ofMaxSize(max);
+    private static String strings(Fuzz f, int max) {
+        return switch (f.weighted(3, 1, 1)) {
+            case 0 -> f.ascii(max);
+            case 1 -> f.chars(0, max / 3, '\u0080', '\uFFFF');
+            default -> f.anyChars(0, max / 3);
+        };
     }
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private Arbitrary<List<WsFrame>> text() {
-        return strings(300).map(s -> List.of(WsFrame.of(true, 0, 0x1, utf8(s))));
+    private static List<WsFrame> text(Fuzz f) {
+        return List.of(WsFrame.of(true, 0, 0x1, utf8(strings(f, 300))));
     }
 
-    private Arbitrary<List<WsFrame>> binary() {
-        return bytes(0, 300).map(b -> List.of(WsFrame.of(true, 0, 0x2, b)));
+    private static List<WsFrame> binary(Fuzz f) {
+        return List.of(WsFrame.of(true, 0, 0x2, f.bytes(0, 300)));
     }
 
     /** A message in 2–4 fragments, cut anywhere (through a UTF-8 character too), maybe a ping between. */
-    private Arbitrary<List<WsFrame>> fragmented() {
-        return Combinators.combine(
-                        Arbitraries.of(0x1, 0x2),
-                        strings(600),
-                        Arbitraries.integers()
-                                .between(0, 1000)
-                                .list()
-                                .ofMinSize(1)
-                                .ofMaxSize(3),
-                        Arbitraries.integers().between(-1, 3))
-                .as((opcode, s, cuts, pingAt) -> {
-                    byte[] all = utf8(s);
-                    int[] at = cuts.stream()
-                            .mapToInt(x -> all.length == 0 ? 0 : x % (all.length + 1))
-                            .sorted()
-                            .toArray();
-                    List<WsFrame> frames = new ArrayList<>();
-                    int from = 0;
-                    for (int i = 0; i <= at.length; i++) {
-                        int to = i < at.length ? at[i] : all.length;
-                        frames.add(WsFrame.of(
-                                i == at.length, 0, i == 0 ? opcode : 0x0, Arrays.copyOfRange(all, from, to)));
-                        from = to;
-                        if (i == pingAt && i < at.length) {
-                            frames.add(WsFrame.of(true, 0, 0x9, new byte[] {(byte) i}));
-                        }
-                    }
-                    return frames;
-                });
+    private static List<WsFrame> fragmented(Fuzz f) {
+        int opcode = f.pick(0x1, 0x2);
+        byte[] all = utf8(strings(f, 600));
+        List<Integer> cuts = f.list(1, 3, () -> f.between(0, 1000));
+        int pingAt = f.between(-1, 3);
+        int[] at = cuts.stream()
+                .mapToInt(x -> all.length == 0 ? 0 : x % (all.length + 1))
+                .sorted()
+                .toArray();
+        List<WsFrame> frames = new ArrayList<>();
+        int from = 0;
+        for (int i = 0; i <= at.length; i++) {
+            int to = i < at.length ? at[i] : all.length;
+            frames.add(WsFrame.of(i == at.length, 0, i == 0 ? opcode : 0x0, Arrays.copyOfRange(all, from, to)));
+            from = to;
+            if (i == pingAt && i < at.length) {
+                frames.add(WsFrame.of(true, 0, 0x9, new byte[] {(byte) i}));
+            }
+        }
+        return frames;
     }
 
-    private Arbitrary<List<WsFrame>> ping() {
-        return Arbitraries.frequencyOf(Tuple.of(6, bytes(0, 125)), Tuple.of(1, bytes(126, 200)))
-                .map(b -> List.of(WsFrame.of(true, 0, 0x9, b)));
+    private static List<WsFrame> ping(Fuzz f) {
+        byte[] payload = f.weighted(6, 1) == 0 ? f.bytes(0, 125) : f.bytes(126, 200);
+        return List.of(WsFrame.of(true, 0, 0x9, payload));
     }
 
-    private Arbitrary<List<WsFrame>> pong() {
-        return bytes(0, 125).map(b -> List.of(WsFrame.of(true, 0, 0xA, b)));
+    private static List<WsFrame> pong(Fuzz f) {
+        return List.of(WsFrame.of(true, 0, 0xA, f.bytes(0, 125)));
     }
 
-    private Arbitrary<List<WsFrame>> close() {
-        Arbitrary<Integer> code = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.of(1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1014, 3000, 4999)),
-                Tuple.of(2, Arbitraries.of(0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535)),
-                Tuple.of(2, Arbitraries.integers().between(0, 65535)));
-        Arbitrary<byte[]> reason = Arbitraries.frequencyOf(
-                Tuple.of(4, strings(40).map(FrameFuzzIT::utf8)),
-                Tuple.of(2, bytes(0, 20)),
-                Tuple.of(1, bytes(124, 140)));
-        Arbitrary<byte[]> payload = Arbitraries.frequencyOf(
-                Tuple.of(8, Combinators.combine(code, reason).as((c, r) -> {
-                    byte[] p = new byte[2 + r.length];
-                    p[0] = (byte) (c >> 8);
-                    p[1] = (byte) (int) c;
-                    System.arraycopy(r, 0, p, 2, r.length);
-                    return p;
-                })),
-                Tuple.of(1, Arbitraries.just(new byte[0])),
-                Tuple.of(1, bytes(1, 1)));
-        return payload.map(p -> List.of(WsFrame.of(true, 0, 0x8, p)));
+    private static List<WsFrame> close(Fuzz f) {
+        byte[] payload = switch (f.weighted(8, 1, 1)) {
+            case 0 -> {
+                int c = switch (f.weighted(3, 2, 2)) {
+                    case 0 -> f.pick(1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1014, 3000, 4999);
+                    case 1 -> f.pick(0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535);
+                    default -> f.between(0, 65535);
+                };
+                byte[] r = switch (f.weighted(4, 2, 1)) {
+                    case 0 -> utf8(strings(f, 40));
+                    case 1 -> f.bytes(0, 20);
+                    default -> f.bytes(124, 140);
+                };
+                byte[] p = new byte[2 + r.length];
+                p[0] = (byte) (c >> 8);
+                p[1] = (byte) c;
+                System.arraycopy(r, 0, p, 2, r.length);
+                yield p;
+            }
+            case 1 -> new byte[0];
+            default -> f.bytes(1, 1);
+        };
+        return List.of(WsFrame.of(true, 0, 0x8, payload));
     }
 
     /** Any header bits at all: opcode, FIN, RSV. */
-    private Arbitrary<List<WsFrame>> randomFrame() {
-        return Combinators.combine(
-                        Arbitraries.of(true, false),
-                        Arbitraries.integers().between(0, 7),
-                        Arbitraries.integers().between(0, 15),
-                        bytes(0, 60))
-                .as((fin, rsv, opcode, payload) -> List.of(WsFrame.of(fin, rsv, opcode, payload)));
+    private static List<WsFrame> randomFrame(Fuzz f) {
+        return List.of(WsFrame.of(f.bool(), f.between(0, 7), f.between(0, 15), f.bytes(0, 60)));
     }
 
-    private Arbitrary<List<WsFrame>> invalidText() {
-        return bytes(1, 40).map(b -> List.of(WsFrame.of(true, 0, 0x1, b)));
+    private static List<WsFrame> invalidText(Fuzz f) {
+        return List.of(WsFrame.of(true, 0, 0x1, f.bytes(1, 40)));
     }
 
-    private Arbitrary<List<WsFrame>> oversized() {
-        return Combinators.combine(
-                        Arbitraries.of(0x1, 0x2), Arbitraries.integers().between(MAX - 2, MAX + 300))
-                .as((opcode, size) -> {
-                    byte[] payload = new byte[size];
-                    Arrays.fill(payload, (byte) 'x');
-                    return List.of(WsFrame.of(true, 0, opcode, payload));
-                });
+    private static List<WsFrame> oversized(Fuzz f) {
+        int opcode = f.pick(0x1, 0x2);
+        byte[] payload = new byte[f.between(MAX - 2, MAX + 300)];
+        Arrays.fill(payload, (byte) 'x');
+        return List.of(WsFrame.of(true, 0, opcode, payload));
     }
 
     /**
      * A permessage-deflate message: its compressed bytes in one or two frames (RSV1 on the first),
      * from short text to a small deflate bomb past the maximum message size.
      */
-    private Arbitrary<List<WsFrame>> compressed() {
-        Arbitrary<String> content = Arbitraries.frequencyOf(
-                Tuple.of(4, strings(300)),
-                Tuple.of(1, Arbitraries.integers().between(MAX - 10, 20 * MAX).map("a"::repeat)));
-        return Combinators.combine(
-                        Arbitraries.of(0x1, 0x2),
-                        content,
-                        Arbitraries.integers().between(0, 100))
-                .as((opcode, s, cut) -> {
-                    byte[] inflated = utf8(s);
-                    byte[] deflated = CompressionIT.deflate(inflated);
-                    if (cut % 2 == 0 || deflated.length < 2) {
-                        return List.of(
-                                new WsFrame(true, FrameModel.RSV1, opcode, deflated, inflated, inflated.length, false));
-                    }
-                    int at = 1 + cut % (deflated.length - 1);
-                    byte[] first = Arrays.copyOf(deflated, at);
-                    return List.of(
-                            new WsFrame(false, FrameModel.RSV1, opcode, first, inflated, inflatedLength(first), false),
-                            WsFrame.of(true, 0, 0x0, Arrays.copyOfRange(deflated, at, deflated.length)));
-                });
+    private static List<WsFrame> compressed(Fuzz f) {
+        int opcode = f.pick(0x1, 0x2);
+        String s = f.weighted(4, 1) == 0 ? strings(f, 300) : "a".repeat(f.between(MAX - 10, 20 * MAX));
+        int cut = f.between(0, 100);
+        byte[] inflated = utf8(s);
+        byte[] deflated = CompressionIT.deflate(inflated);
+        if (cut % 2 == 0 || deflated.length < 2) {
+            return List.of(new WsFrame(true, FrameModel.RSV1, opcode, deflated, inflated, inflated.length, false));
+        }
+        int at = 1 + cut % (deflated.length - 1);
+        byte[] first = Arrays.copyOf(deflated, at);
+        return List.of(
+                new WsFrame(false, FrameModel.RSV1, opcode, first, inflated, inflatedLength(first), false),
+                WsFrame.of(true, 0, 0x0, Arrays.copyOfRange(deflated, at, deflated.length)));
     }
 
     /** How many bytes a prefix of a deflate stream inflates to, as Netty inflates a non-final fragment. */
@@ -375,8 +343,7 @@ class FrameFuzzIT {
         }
     }
 
-    private Arbitrary<List<WsFrame>> garbageCompressed() {
-        return Combinators.combine(Arbitraries.of(0x1, 0x2), bytes(1, 80))
-                .as((opcode, b) -> List.of(new WsFrame(true, FrameModel.RSV1, opcode, b, null, 0, true)));
+    private static List<WsFrame> garbageCompressed(Fuzz f) {
+        return List.of(new WsFrame(true, FrameModel.RSV1, f.pick(0x1, 0x2), f.bytes(1, 80), null, 0, true));
     }
 }

@@ -15,11 +15,12 @@ import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the fuzz properties watch in-process besides the replies: every ERROR logged anywhere (a
+ * What the fuzz tests watch in-process besides the replies: every ERROR logged anywhere (a
  * handler threw, the hub broke, or Netty reported a leak: the leak logger also reaches the root),
  * every WARN from Netty or Reactor Netty (an exception that reached the end of a pipeline), and
- * Netty's leak reports ({@link LeakReports}). The jqwik engine does not run Jupiter extensions, so
- * the leak check that every other test class gets from {@code LeakCheckExtension} is done here.
+ * Netty's leak reports ({@link LeakReports}). {@code LeakCheckExtension} also checks for leaks
+ * after the class; this check runs as the fuzz's last dynamic test, so a leak fails that test
+ * (reports are drained on reading: the extension then finds nothing left to report twice).
  */
 final class FuzzWatch implements AutoCloseable {
     private final ListAppender<ILoggingEvent> events = new ListAppender<>();
@@ -65,7 +66,7 @@ final class FuzzWatch implements AutoCloseable {
     /**
      * Fails if Netty reported a leaked buffer. Reports come when a tracked buffer has been collected
      * and the detector next tracks an allocation: collect, then allocate, a few times over. Costs
-     * a few full GCs: call it once per property.
+     * a few full GCs: call it once, after all tries.
      */
     void assertNoLeaks(String after) {
         List<String> reports = new ArrayList<>();

@@ -15,15 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Random and mutated hub-protocol input on {@code /hub} of one real server: valid commands with
@@ -31,7 +27,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * nesting, huge numbers, trailing garbage. Every input gets exactly one reply, an {@code ok} or an
  * error whose code is in the README's table; the connection then still answers a ping;
  * a bystander on another connection still gets what is published; nothing is logged at ERROR and
- * no buffer leaks. jqwik prints the seed of a failing run; re-running reuses it.
+ * no buffer leaks. Seeded random input ({@link Fuzz}): 500 tries, each named by its seed, which a
+ * failure prints; {@code -Dfuzz.seed=<seed> -Dfuzz.tries=1} runs that input again.
  */
 class HubProtocolFuzzIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,9 +43,8 @@ class HubProtocolFuzzIT {
     private static ServerFixture fixture;
     private static FuzzWatch watch;
     private static WsTestClient bystander;
-    private static int tries;
 
-    @BeforeContainer
+    @BeforeAll
     static void start() throws IOException {
         fixture = new ServerFixture(ServerConfig.DEFAULT);
         watch = new FuzzWatch();
@@ -59,16 +55,11 @@ class HubProtocolFuzzIT {
         assertThat(JSON.readTree(bystander.readText()).path("ok").asBoolean()).isTrue();
     }
 
-    @AfterContainer
+    @AfterAll
     static void stop() throws IOException {
         bystander.close();
         watch.close();
         fixture.close();
-    }
-
-    @AfterProperty
-    void noLeaks() {
-        watch.assertNoLeaks("the hub-protocol fuzz");
     }
 
     /** One frame the fuzzer sends: text (always valid UTF-8 here) or binary. */
@@ -83,10 +74,15 @@ class HubProtocolFuzzIT {
         }
     }
 
-    @Property(tries = 500)
-    void everyInputIsAnsweredWithADocumentedReplyAndTheConnectionStaysUsable(@ForAll("sessions") List<Input> inputs)
-            throws IOException {
-        int n = ++tries;
+    @TestFactory
+    Stream<DynamicTest> everyInputIsAnsweredWithADocumentedReplyAndTheConnectionStaysUsable() {
+        return Stream.concat(
+                Fuzz.tries(500, HubProtocolFuzzIT::session, HubProtocolFuzzIT::everyInputIsAnswered),
+                Stream.of(DynamicTest.dynamicTest(
+                        "no buffer leaked", () -> watch.assertNoLeaks("the hub-protocol fuzz"))));
+    }
+
+    private static void everyInputIsAnswered(int n, List<Input> inputs) throws IOException {
         try (WsTestClient c = WsTestClient.connect(fixture.port(), "/hub")) {
             c.readTimeout(TIMEOUT_MS);
             for (Input input : inputs) {
@@ -171,45 +167,27 @@ class HubProtocolFuzzIT {
 
     // --- generators ---
 
-    @Provide
-    Arbitrary<List<Input>> sessions() {
-        return Arbitraries.frequencyOf(
-                        net.jqwik.api.Tuple.of(10, mutatedCommands()),
-                        net.jqwik.api.Tuple.of(3, json(3).map(Input::text)),
-                        net.jqwik.api.Tuple.of(
-                                2, Arbitraries.strings().all().ofMaxLength(60).map(Input::text)),
-                        net.jqwik.api.Tuple.of(
-                                2,
-                                Arbitraries.bytes()
-                                        .array(byte[].class)
-                                        .ofMaxSize(200)
-                                        .map(b -> new Input("", b, true))),
-                        net.jqwik.api.Tuple.of(2, deepNesting()),
-                        net.jqwik.api.Tuple.of(2, hugeNumbers()))
-                .list()
-                .ofMinSize(1)
-                .ofMaxSize(8);
+    /** One to eight inputs, each of one kind, mutated commands the most often. */
+    static List<Input> session(Fuzz f) {
+        return f.list(1, 8, () -> switch (f.weighted(10, 3, 2, 2, 2, 2)) {
+            case 0 -> mutatedCommand(f);
+            case 1 -> Input.text(json(f, 3));
+            case 2 -> Input.text(f.anyChars(0, 60));
+            case 3 -> new Input("", f.bytes(0, 200), true);
+            case 4 -> deepNesting(f);
+            default -> hugeNumbers(f);
+        });
     }
 
     /** A valid command, then up to three field mutations, then maybe a textual one. */
-    private Arbitrary<Input> mutatedCommands() {
-        Arbitrary<Mutation> mutation = Combinators.combine(
-                        Arbitraries.of(Mutation.Kind.class),
-                        Arbitraries.integers().between(0, 1000),
-                        key(),
-                        json(2))
-                .as(Mutation::new);
-        return Combinators.combine(
-                        command(),
-                        mutation.list().ofMaxSize(3),
-                        Arbitraries.of(TextMutation.values()),
-                        Arbitraries.integers().between(0, 1000),
-                        Arbitraries.strings().all().ofMinLength(1).ofMaxLength(8))
-                .as((fields, mutations, textMutation, at, garbage) -> {
-                    Map<String, String> command = new LinkedHashMap<>(fields);
-                    mutations.forEach(m -> m.apply(command));
-                    return Input.text(textMutation.apply(render(command), at, garbage));
-                });
+    private static Input mutatedCommand(Fuzz f) {
+        Map<String, String> command = new LinkedHashMap<>(command(f));
+        for (Mutation m : f.list(
+                0, 3, () -> new Mutation(f.pick(Mutation.Kind.values()), f.between(0, 1000), key(f), json(f, 2)))) {
+            m.apply(command);
+        }
+        TextMutation textMutation = f.pick(TextMutation.values());
+        return Input.text(textMutation.apply(render(command), f.between(0, 1000), f.anyChars(1, 8)));
     }
 
     private static String render(Map<String, String> fields) {
@@ -219,55 +197,49 @@ class HubProtocolFuzzIT {
     }
 
     /** One of the documented commands with valid (or nearly valid) fields, as key to raw JSON. */
-    private Arbitrary<Map<String, String>> command() {
-        Arbitrary<String> id = Arbitraries.oneOf(
-                Arbitraries.integers().map(String::valueOf),
-                Arbitraries.strings().alpha().ofMaxLength(6).map(HubProtocolFuzzIT::quote),
-                Arbitraries.just("null"));
-        Arbitrary<String> op =
-                Arbitraries.of("subscribe", "unsubscribe", "publish", "history", "presence", "ping", "refresh");
-        Arbitrary<String> channel = Arbitraries.oneOf(
-                Arbitraries.of(CHANNELS).map(HubProtocolFuzzIT::quote),
-                Arbitraries.strings().ofMaxLength(140).map(HubProtocolFuzzIT::quote));
-        Arbitrary<String> recover = Combinators.combine(
-                        Arbitraries.longs().between(-2, 1_000_000),
-                        Arbitraries.strings().alpha().ofMaxLength(6))
-                .as((offset, epoch) -> "{\"offset\":" + offset + ",\"epoch\":" + quote(epoch) + "}");
-        Arbitrary<String> count = Arbitraries.longs().between(-2, 1000).map(String::valueOf);
-        return Combinators.combine(id, op, channel, json(3), recover, count, Arbitraries.of("true", "false", "1"))
-                .as((i, o, ch, data, rec, limit, flag) -> {
-                    Map<String, String> m = new LinkedHashMap<>();
-                    m.put("id", i);
-                    m.put("op", quote(o));
-                    switch (o) {
-                        case "subscribe" -> {
-                            m.put("channel", ch);
-                            if (limit.length() % 2 == 0) {
-                                m.put("recover", rec);
-                            }
-                            m.put("joinLeave", flag);
-                        }
-                        case "publish" -> {
-                            m.put("channel", ch);
-                            m.put("data", data);
-                        }
-                        case "history" -> {
-                            m.put("channel", ch);
-                            m.put("limit", limit);
-                            m.put("since", limit);
-                        }
-                        case "refresh" -> m.put("token", quote("e30.e30." + ch.length()));
-                        case "ping" -> {}
-                        default -> m.put("channel", ch);
-                    }
-                    return m;
-                });
+    private static Map<String, String> command(Fuzz f) {
+        String i = switch (f.weighted(1, 1, 1)) {
+            case 0 -> String.valueOf(f.between(Integer.MIN_VALUE, Integer.MAX_VALUE));
+            case 1 -> quote(f.alpha(6));
+            default -> "null";
+        };
+        String o = f.pick("subscribe", "unsubscribe", "publish", "history", "presence", "ping", "refresh");
+        String ch = f.bool() ? quote(f.pick(CHANNELS)) : quote(f.anyChars(0, 140));
+        String data = json(f, 3);
+        String rec = "{\"offset\":" + f.between(-2L, 1_000_000L) + ",\"epoch\":" + quote(f.alpha(6)) + "}";
+        String limit = String.valueOf(f.between(-2L, 1000L));
+        String flag = f.pick("true", "false", "1");
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("id", i);
+        m.put("op", quote(o));
+        switch (o) {
+            case "subscribe" -> {
+                m.put("channel", ch);
+                if (limit.length() % 2 == 0) {
+                    m.put("recover", rec);
+                }
+                m.put("joinLeave", flag);
+            }
+            case "publish" -> {
+                m.put("channel", ch);
+                m.put("data", data);
+            }
+            case "history" -> {
+                m.put("channel", ch);
+                m.put("limit", limit);
+                m.put("since", limit);
+            }
+            case "refresh" -> m.put("token", quote("e30.e30." + ch.length()));
+            case "ping" -> {}
+            default -> m.put("channel", ch);
+        }
+        return m;
     }
 
-    private Arbitrary<String> key() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("id", "op", "channel", "data", "recover", "joinLeave", "limit", "since", "token"),
-                Arbitraries.strings().all().ofMaxLength(10));
+    private static String key(Fuzz f) {
+        return f.bool()
+                ? f.pick("id", "op", "channel", "data", "recover", "joinLeave", "limit", "since", "token")
+                : f.anyChars(0, 10);
     }
 
     /** A field-level change to a command. */
@@ -312,60 +284,51 @@ class HubProtocolFuzzIT {
     }
 
     /** Any JSON value up to {@code depth} levels of arrays and objects. */
-    private Arbitrary<String> json(int depth) {
-        Arbitrary<String> leaf = Arbitraries.oneOf(
-                Arbitraries.of("null", "true", "false", "0", "-0", "1.5e300", "-1E-400", "\"\""),
-                Arbitraries.longs().map(String::valueOf),
-                Arbitraries.doubles().map(d -> Double.isFinite(d) ? String.valueOf(d) : "1e999"),
-                Arbitraries.strings().all().ofMaxLength(20).map(HubProtocolFuzzIT::quote));
-        if (depth == 0) {
-            return leaf;
-        }
-        Arbitrary<String> array = Arbitraries.lazy(() -> json(depth - 1))
-                .list()
-                .ofMaxSize(4)
-                .map(l -> String.join(",", l))
-                .map(s -> "[" + s + "]");
-        Arbitrary<String> object = Combinators.combine(key(), Arbitraries.lazy(() -> json(depth - 1)))
-                .as((k, v) -> quote(k) + ":" + v)
-                .list()
-                .ofMaxSize(4)
-                .map(l -> "{" + String.join(",", l) + "}");
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, leaf), net.jqwik.api.Tuple.of(1, array), net.jqwik.api.Tuple.of(1, object));
+    private static String json(Fuzz f, int depth) {
+        int kind = depth == 0 ? 0 : f.weighted(4, 1, 1);
+        return switch (kind) {
+            case 0 ->
+                switch (f.weighted(1, 1, 1, 1)) {
+                    case 0 -> f.pick("null", "true", "false", "0", "-0", "1.5e300", "-1E-400", "\"\"");
+                    case 1 -> String.valueOf(f.anyLong());
+                    case 2 -> {
+                        double d = f.anyDouble();
+                        yield Double.isFinite(d) ? String.valueOf(d) : "1e999";
+                    }
+                    default -> quote(f.anyChars(0, 20));
+                };
+            case 1 -> "[" + String.join(",", f.list(0, 4, () -> json(f, depth - 1))) + "]";
+            default -> "{" + String.join(",", f.list(0, 4, () -> quote(key(f)) + ":" + json(f, depth - 1))) + "}";
+        };
     }
 
     /** A publish whose data, or a command that is, nested up to 3000 levels (Jackson's limit is 1000). */
-    private Arbitrary<Input> deepNesting() {
-        return Combinators.combine(Arbitraries.integers().between(1, 3000), Arbitraries.of(true, false))
-                .as((depth, inData) -> {
-                    String nested = "[".repeat(depth) + "]".repeat(depth);
-                    return Input.text(
-                            inData
-                                    ? "{\"id\":1,\"op\":\"publish\",\"channel\":\"b\",\"data\":" + nested + "}"
-                                    : nested);
-                });
+    private static Input deepNesting(Fuzz f) {
+        int depth = f.between(1, 3000);
+        String nested = "[".repeat(depth) + "]".repeat(depth);
+        return Input.text(
+                f.bool() ? "{\"id\":1,\"op\":\"publish\",\"channel\":\"b\",\"data\":" + nested + "}" : nested);
     }
 
     /** Numbers past every limit in each numeric place: id, data, offset, limit, since. */
-    private Arbitrary<Input> hugeNumbers() {
-        Arbitrary<String> number = Arbitraries.oneOf(
-                Arbitraries.integers().between(1, 3000).map(n -> "9".repeat(n)),
-                Arbitraries.integers().between(1, 3000).map(n -> "-1" + "0".repeat(n)),
-                Arbitraries.integers().between(300, 1_000_000_000).map(e -> "1e" + e),
-                Arbitraries.integers().between(300, 1_000_000_000).map(e -> "1e-" + e),
-                Arbitraries.of("9223372036854775808", "-9223372036854775809", "18446744073709551616", "0.5"));
-        return Combinators.combine(number, Arbitraries.integers().between(0, 4))
-                .as((v, where) -> Input.text(
-                        switch (where) {
-                            case 0 -> "{\"id\":" + v + ",\"op\":\"ping\"}";
-                            case 1 -> "{\"id\":1,\"op\":\"publish\",\"channel\":\"a\",\"data\":" + v + "}";
-                            case 2 ->
-                                "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"b\",\"recover\":{\"offset\":" + v
-                                        + ",\"epoch\":\"e\"}}";
-                            case 3 -> "{\"id\":1,\"op\":\"history\",\"channel\":\"a\",\"limit\":" + v + "}";
-                            default -> "{\"id\":1,\"op\":\"history\",\"channel\":\"a\",\"since\":" + v + "}";
-                        }));
+    private static Input hugeNumbers(Fuzz f) {
+        String v = switch (f.weighted(1, 1, 1, 1, 1)) {
+            case 0 -> "9".repeat(f.between(1, 3000));
+            case 1 -> "-1" + "0".repeat(f.between(1, 3000));
+            case 2 -> "1e" + f.between(300, 1_000_000_000);
+            case 3 -> "1e-" + f.between(300, 1_000_000_000);
+            default -> f.pick("9223372036854775808", "-9223372036854775809", "18446744073709551616", "0.5");
+        };
+        return Input.text(
+                switch (f.between(0, 4)) {
+                    case 0 -> "{\"id\":" + v + ",\"op\":\"ping\"}";
+                    case 1 -> "{\"id\":1,\"op\":\"publish\",\"channel\":\"a\",\"data\":" + v + "}";
+                    case 2 ->
+                        "{\"id\":1,\"op\":\"subscribe\",\"channel\":\"b\",\"recover\":{\"offset\":" + v
+                                + ",\"epoch\":\"e\"}}";
+                    case 3 -> "{\"id\":1,\"op\":\"history\",\"channel\":\"a\",\"limit\":" + v + "}";
+                    default -> "{\"id\":1,\"op\":\"history\",\"channel\":\"a\",\"since\":" + v + "}";
+                });
     }
 
     private static String quote(String s) {
