@@ -63,7 +63,7 @@ final class WsTestClient implements AutoCloseable {
         return connect(port, path, -1, true, extraHeaders);
     }
 
-    private static WsTestClient connect(int port, String path, int receiveBuffer, boolean mask, String extraHeaders)
+    static WsTestClient connect(int port, String path, int receiveBuffer, boolean mask, String extraHeaders)
             throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
@@ -167,6 +167,11 @@ final class WsTestClient implements AutoCloseable {
             frame.write(mask ? payload[i] ^ key[i & 3] : payload[i]);
         }
         return frame.toByteArray();
+    }
+
+    /** Changes the read timeout (at most {@link #READ_TIMEOUT_MS} during the handshake). */
+    void readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
     }
 
     /** Reads the next frame, waiting up to the read timeout. */

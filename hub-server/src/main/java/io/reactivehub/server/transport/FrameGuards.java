@@ -6,11 +6,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.CodecException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -204,6 +206,24 @@ public final class FrameGuards {
         BoundedAggregator(int maxContentLength, Runnable oversized) {
             super(maxContentLength);
             this.oversized = oversized;
+        }
+
+        /**
+         * Netty's aggregator checks the size only when a continuation arrives: a message in one
+         * frame passes unchecked, and a first fragment over the limit waits for the next one. The
+         * decoder bounds raw frames, so only an inflated one (permessage-deflate) is over it here.
+         */
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (msg instanceof WebSocketFrame frame
+                    && (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame)
+                    && frame.content().readableBytes() > maxContentLength()) {
+                ReferenceCountUtil.release(msg);
+                oversized.run();
+                closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG, "inflated message larger than the maximum message size");
+                return;
+            }
+            super.channelRead(ctx, msg);
         }
 
         @Override

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * deflater has a fixed window): that client simply gets uncompressed messages.
  *
  * <p>Inbound, Netty's decoder inflates the client's messages (with or without the client's
- * context takeover), never beyond {@code maxInflated} bytes. Outbound frames reach the socket
+ * context takeover), never far beyond {@code maxInflated} bytes (see {@link #inflaterCap}). Outbound frames reach the socket
  * already encoded (see {@code ConnectionWriter}); the extension's encoder only passes through the
  * few frames written as objects (close, pong), which are never compressed.
  */
@@ -34,7 +34,20 @@ public final class SharedDeflateHandshaker implements WebSocketServerExtensionHa
     public SharedDeflateHandshaker(int maxInflated) {
         // Netty's handshaker builds the decoder: level 6, no server window limit accepted, client
         // context takeover allowed, and the inflated-size cap that defuses deflate bombs.
-        this.netty = new PerMessageDeflateServerExtensionHandshaker(6, false, 15, true, false, maxInflated);
+        this.netty =
+                new PerMessageDeflateServerExtensionHandshaker(6, false, 15, true, false, inflaterCap(maxInflated));
+    }
+
+    /**
+     * The cap given to Netty's inflater, above {@code maxInflated}: its JdkZlibDecoder gives up as
+     * soon as its buffer, at the cap, has less room than max(512, twice the compressed bytes not
+     * yet read), so a cap of exactly the maximum message size refused messages well under it (with
+     * a 1 KiB maximum, anything that inflated to over 512 bytes). With this headroom no message of
+     * at most {@code maxInflated} bytes reaches that point; the exact limit is FrameGuards' (1009),
+     * and a deflate bomb still stops at about three times the maximum.
+     */
+    static int inflaterCap(int maxInflated) {
+        return (int) Math.min(Integer.MAX_VALUE - 8, 3L * maxInflated + 512);
     }
 
     @Override

@@ -270,9 +270,8 @@ class FrameGuardsTest {
         }
 
         @Test
-        void aSingleWholeFrameIsLeftToTheDecodersOwnLimit() {
-            // Whole frames are not aggregated: the WebSocket decoder's maxFramePayloadLength bounds them.
-            TextWebSocketFrame frame = new TextWebSocketFrame(true, 0, bytes("more than ten bytes"));
+        void aWholeFrameOfExactlyTheLimitPasses() {
+            TextWebSocketFrame frame = new TextWebSocketFrame(true, 0, bytes("1234567890"));
 
             channel.writeInbound(frame);
 
@@ -284,6 +283,36 @@ class FrameGuardsTest {
             }
             assertThat(oversized).hasValue(0);
             assertNotAnswered();
+        }
+
+        @Test
+        void aWholeFrameOverTheLimitClosesWithMessageTooBig() {
+            // Only an inflated frame gets here over the limit: the decoder bounds raw frames.
+            assertOverTheLimitAtOnce(new TextWebSocketFrame(true, 0, bytes("more than ten bytes")));
+        }
+
+        @Test
+        void aFirstFragmentOverTheLimitClosesWithMessageTooBigAtOnce() {
+            assertOverTheLimitAtOnce(new BinaryWebSocketFrame(false, 0, bytes("more than ten bytes")));
+        }
+
+        private void assertOverTheLimitAtOnce(WebSocketFrame frame) {
+            channel.writeInbound(frame);
+
+            assertClosedWith(CloseCodes.MESSAGE_TOO_BIG);
+            assertThat(oversized).hasValue(1);
+            assertThat(frame.refCnt()).isZero();
+        }
+
+        @Test
+        void aMessageCutShortByTheCloseIsDroppedQuietly() {
+            TextWebSocketFrame first = new TextWebSocketFrame(false, 0, bytes("12345"));
+            channel.writeInbound(first);
+
+            channel.close();
+
+            channel.checkException(); // no PrematureChannelClosureException
+            assertThat(first.refCnt()).isZero();
         }
 
         @Test
