@@ -19,8 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -29,7 +27,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
@@ -203,10 +200,7 @@ public final class HubProtocolClient implements Disposable {
 
     private final Sinks.Many<State> states = Sinks.many().replay().latest();
     final Map<String, ChannelSubscription> subscriptions = new ConcurrentHashMap<>();
-    private final Map<Long, MonoSink<JsonNode>> pending = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
-    /** Requests waiting for a connection (they count against maxPendingRequests with the pending). */
-    private final AtomicInteger waiting = new AtomicInteger();
+    private final Requests requests;
 
     private final @Nullable TokenRefresh tokens;
     private volatile HubClient.@Nullable Connection connection;
@@ -221,6 +215,7 @@ public final class HubProtocolClient implements Disposable {
     private HubProtocolClient(List<URI> urls, Options options) {
         this.urls = List.copyOf(urls);
         this.options = options;
+        this.requests = new Requests(this, options.maxPendingRequests());
         Supplier<Mono<String>> supplier = options.tokens();
         this.tokens = supplier == null ? null : new TokenRefresh(this, supplier, options.requestTimeout());
     }
@@ -363,10 +358,8 @@ public final class HubProtocolClient implements Disposable {
             if (closed) {
                 return Mono.error(new IllegalStateException("the client is closed"));
             }
-            if (waiting.incrementAndGet() + pending.size() > options.maxPendingRequests()) {
-                waiting.decrementAndGet();
-                return Mono.error(new IllegalStateException(
-                        "more than " + options.maxPendingRequests() + " commands wait for a reply"));
+            if (!requests.startWaiting()) {
+                return Mono.error(requests.overloaded());
             }
             return states.asFlux()
                     // A Connected replayed while that connection is being lost is not the next one.
@@ -379,7 +372,7 @@ public final class HubProtocolClient implements Disposable {
                                 : Mono.error(new IllegalStateException(
                                         s instanceof Closed ? "the client is closed" : "connection lost"));
                     })
-                    .doFinally(signal -> waiting.decrementAndGet());
+                    .doFinally(signal -> requests.stopWaiting());
         });
     }
 
@@ -393,41 +386,14 @@ public final class HubProtocolClient implements Disposable {
         return connection;
     }
 
-    /**
-     * Sends a command on {@code c}; completes with the reply. {@code capped}: counts against
-     * {@link Options#maxPendingRequests()} (the application's requests; subscriptions and token
-     * refreshes must always get through).
-     */
+    /** Sends a command on {@code c}; completes with the reply (see {@link Requests#send}). */
     Mono<JsonNode> command(
             HubClient.Connection c,
             String op,
             @Nullable String channel,
             @Nullable Consumer<ObjectNode> fields,
             boolean capped) {
-        return Mono.create(sink -> {
-            if (capped && pending.size() >= options.maxPendingRequests()) {
-                sink.error(new IllegalStateException(
-                        "more than " + options.maxPendingRequests() + " commands wait for a reply"));
-                return;
-            }
-            long id = ids.incrementAndGet();
-            ObjectNode command = JSON.createObjectNode().put("id", id).put("op", op);
-            if (channel != null) {
-                command.put("channel", channel);
-            }
-            if (fields != null) {
-                fields.accept(command);
-            }
-            pending.put(id, sink);
-            sink.onDispose(() -> pending.remove(id));
-            if (connection != c) {
-                // Lost meanwhile: the sweep of pending requests may have run already.
-                pending.remove(id);
-                sink.error(new IllegalStateException("connection lost"));
-                return;
-            }
-            c.send(command.toString()).subscribe(null, sink::error);
-        });
+        return requests.send(c, op, channel, fields, capped);
     }
 
     private void emitState(State state) {
@@ -505,12 +471,7 @@ public final class HubProtocolClient implements Disposable {
      * Fails what waits for a reply, then reconnects, or stops for a reason retrying cannot fix.
      */
     private void lost(HubClient.@Nullable Connection c, int code, String reason) {
-        for (Long id : pending.keySet()) {
-            MonoSink<JsonNode> sink = pending.remove(id);
-            if (sink != null) {
-                sink.error(new IllegalStateException("connection lost (" + code + ")"));
-            }
-        }
+        requests.failAll(code);
         Duration delay;
         synchronized (lock) {
             if (c != null && connection == c) {
@@ -568,18 +529,7 @@ public final class HubProtocolClient implements Disposable {
             log.warn("not JSON from the hub, ignored ({} chars)", text.length());
             return;
         }
-        JsonNode id = message.get("id");
-        if (id != null && id.canConvertToLong()) {
-            MonoSink<JsonNode> sink = pending.remove(id.asLong());
-            if (sink != null) {
-                JsonNode error = message.get("error");
-                if (error != null) {
-                    sink.error(new CommandException(
-                            error.path("code").asInt(), error.path("message").asText()));
-                } else {
-                    sink.success(message);
-                }
-            }
+        if (requests.answer(message)) {
             return;
         }
         ChannelSubscription s = subscriptions.get(message.path("channel").asText());

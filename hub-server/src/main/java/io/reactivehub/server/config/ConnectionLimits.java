@@ -4,6 +4,7 @@ import io.reactivehub.core.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,7 +65,7 @@ public record ConnectionLimits(
     public static final int DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP = 1000;
     public static final int DEFAULT_COMMAND_RATE = 50;
     public static final int DEFAULT_COMMAND_BURST = 200;
-    /** Publishes refused in a row after which a connection is closed with 1008. */
+    /** Publishes (or other commands) refused in a row after which a connection is closed with 1008. */
     public static final int ABUSE_THRESHOLD = 100;
 
     public static final ConnectionLimits DEFAULT = new ConnectionLimits(
@@ -128,101 +129,93 @@ public record ConnectionLimits(
     }
 
     public ConnectionLimits withMaxConnections(int max, int perIp) {
-        return new ConnectionLimits(
-                max,
-                perIp,
-                maxSubscriptions,
-                publishRate,
-                publishBurst,
-                allowedOrigins,
-                handshakeTimeout,
-                keepAliveTimeout,
-                maxPendingConnections,
-                maxPendingConnectionsPerIp,
-                commandRate,
-                commandBurst);
+        return copy(c -> {
+            c.maxConnections = max;
+            c.maxConnectionsPerIp = perIp;
+        });
     }
 
     public ConnectionLimits withMaxSubscriptions(int max) {
-        return new ConnectionLimits(
-                maxConnections,
-                maxConnectionsPerIp,
-                max,
-                publishRate,
-                publishBurst,
-                allowedOrigins,
-                handshakeTimeout,
-                keepAliveTimeout,
-                maxPendingConnections,
-                maxPendingConnectionsPerIp,
-                commandRate,
-                commandBurst);
+        return copy(c -> c.maxSubscriptions = max);
     }
 
     public ConnectionLimits withPublishRate(int rate, int burst) {
-        return new ConnectionLimits(
-                maxConnections,
-                maxConnectionsPerIp,
-                maxSubscriptions,
-                rate,
-                burst,
-                allowedOrigins,
-                handshakeTimeout,
-                keepAliveTimeout,
-                maxPendingConnections,
-                maxPendingConnectionsPerIp,
-                commandRate,
-                commandBurst);
+        return copy(c -> {
+            c.publishRate = rate;
+            c.publishBurst = burst;
+        });
     }
 
     public ConnectionLimits withAllowedOrigins(List<String> origins) {
-        return new ConnectionLimits(
-                maxConnections,
-                maxConnectionsPerIp,
-                maxSubscriptions,
-                publishRate,
-                publishBurst,
-                origins,
-                handshakeTimeout,
-                keepAliveTimeout,
-                maxPendingConnections,
-                maxPendingConnectionsPerIp,
-                commandRate,
-                commandBurst);
+        return copy(c -> c.allowedOrigins = origins);
     }
 
     /** These limits with another command budget. */
     public ConnectionLimits withCommandRate(int rate, int burst) {
-        return new ConnectionLimits(
-                maxConnections,
-                maxConnectionsPerIp,
-                maxSubscriptions,
-                publishRate,
-                publishBurst,
-                allowedOrigins,
-                handshakeTimeout,
-                keepAliveTimeout,
-                maxPendingConnections,
-                maxPendingConnectionsPerIp,
-                rate,
-                burst);
+        return copy(c -> {
+            c.commandRate = rate;
+            c.commandBurst = burst;
+        });
     }
 
     /** These limits with other handshake limits. */
     public ConnectionLimits withHandshake(Duration handshake, Duration keepAlive, int maxPending, int maxPendingPerIp) {
+        return copy(c -> {
+            c.handshakeTimeout = handshake;
+            c.keepAliveTimeout = keepAlive;
+            c.maxPendingConnections = maxPending;
+            c.maxPendingConnectionsPerIp = maxPendingPerIp;
+        });
+    }
+
+    /** A copy with some components changed; the compact constructor validates the result. */
+    private ConnectionLimits copy(Consumer<Components> change) {
+        Components c = new Components(this);
+        change.accept(c);
         return new ConnectionLimits(
-                maxConnections,
-                maxConnectionsPerIp,
-                maxSubscriptions,
-                publishRate,
-                publishBurst,
-                allowedOrigins,
-                handshake,
-                keepAlive,
-                maxPending,
-                maxPendingPerIp,
-                commandRate,
-                commandBurst);
+                c.maxConnections,
+                c.maxConnectionsPerIp,
+                c.maxSubscriptions,
+                c.publishRate,
+                c.publishBurst,
+                c.allowedOrigins,
+                c.handshakeTimeout,
+                c.keepAliveTimeout,
+                c.maxPendingConnections,
+                c.maxPendingConnectionsPerIp,
+                c.commandRate,
+                c.commandBurst);
+    }
+
+    /** The components, mutable, for {@link #copy}. */
+    private static final class Components {
+        int maxConnections;
+        int maxConnectionsPerIp;
+        int maxSubscriptions;
+        int publishRate;
+        int publishBurst;
+        List<String> allowedOrigins;
+        Duration handshakeTimeout;
+        Duration keepAliveTimeout;
+        int maxPendingConnections;
+        int maxPendingConnectionsPerIp;
+        int commandRate;
+        int commandBurst;
+
+        Components(ConnectionLimits from) {
+            maxConnections = from.maxConnections;
+            maxConnectionsPerIp = from.maxConnectionsPerIp;
+            maxSubscriptions = from.maxSubscriptions;
+            publishRate = from.publishRate;
+            publishBurst = from.publishBurst;
+            allowedOrigins = from.allowedOrigins;
+            handshakeTimeout = from.handshakeTimeout;
+            keepAliveTimeout = from.keepAliveTimeout;
+            maxPendingConnections = from.maxPendingConnections;
+            maxPendingConnectionsPerIp = from.maxPendingConnectionsPerIp;
+            commandRate = from.commandRate;
+            commandBurst = from.commandBurst;
+        }
     }
 
     /** Whether a browser of {@code origin} (null: not a browser) may connect. */
