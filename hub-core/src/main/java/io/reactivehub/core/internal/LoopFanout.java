@@ -161,6 +161,8 @@ final class LoopFanout implements CoreSubscriber<Object>, Runnable {
                 touched = current;
             }
             if (item == COMPLETE) {
+                endBurst(touched);
+                touched = NONE;
                 for (ChannelRegistry.Attachment member : current) {
                     member.close();
                 }

@@ -72,7 +72,9 @@ final class RecoveryBuffer implements ChannelListener {
 
     @Override
     public void onBurstEnd() {
-        target.onBurstEnd();
+        if (live) { // while messages are held the target got nothing; release ends its own burst
+            target.onBurstEnd();
+        }
     }
 
     @Override
