@@ -11,7 +11,10 @@ import org.jspecify.annotations.Nullable;
  */
 @FunctionalInterface
 public interface ChannelListener {
-    /** Items of one channel that may wait for one {@link #executor()} before they are dropped. */
+    /**
+     * Items of one channel that may wait for one {@link #executor()} before they are dropped, at
+     * least (the hub's default {@link QueueLimits#maxMessages()} if larger).
+     */
     int EXECUTOR_BACKLOG = 16_384;
 
     void onMessage(Message message);
@@ -25,7 +28,8 @@ public interface ChannelListener {
      * <p>Read once, when the listener is attached. With an executor, {@link #onMessage},
      * {@link #onPresence}, {@link #onInterrupted} and {@link #onClose} run on it, except what a
      * recovering attach replays (see {@link #onBurstEnd()}). If the executor falls more than
-     * {@link #EXECUTOR_BACKLOG} items behind a channel, the items past that are dropped for its
+     * {@link #EXECUTOR_BACKLOG} items behind a channel (or the hub's default
+     * {@link QueueLimits#maxMessages()}, if larger), the items past that are dropped for its
      * listeners and an {@link #onInterrupted()} stands in their place: memory stays bounded and
      * nothing is lost silently.
      */

@@ -31,12 +31,16 @@ final class ChannelRegistry {
 
     private final Broker broker;
     private final Function<ChannelName, ChannelOptions> options;
+    /** Items a channel's group of listeners on one executor may fall behind (see {@link LoopFanout}). */
+    private final int groupBacklog;
+
     private final ConcurrentHashMap<ChannelName, ChannelState> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    ChannelRegistry(Broker broker, Function<ChannelName, ChannelOptions> options) {
+    ChannelRegistry(Broker broker, Function<ChannelName, ChannelOptions> options, int groupBacklog) {
         this.broker = broker;
         this.options = options;
+        this.groupBacklog = groupBacklog;
     }
 
     /**
@@ -51,7 +55,7 @@ final class ChannelRegistry {
         }
         Attachment attachment = new Attachment(channel, listener);
         channels.compute(channel, (name, state) -> {
-            ChannelState s = state != null ? state : new ChannelState(name);
+            ChannelState s = state != null ? state : new ChannelState(name, groupBacklog);
             if (s.ready == null || s.readyFailed) {
                 // A failed broker subscription (Redis down) is asked for again by the next
                 // subscriber instead of failing it from the cache.

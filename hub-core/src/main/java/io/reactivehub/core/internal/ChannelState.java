@@ -1,6 +1,5 @@
 package io.reactivehub.core.internal;
 
-import io.reactivehub.core.ChannelListener;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.Message;
 import java.util.HashMap;
@@ -27,6 +26,7 @@ final class ChannelState {
     private static final Logger log = LoggerFactory.getLogger(ChannelState.class);
 
     final ChannelName name;
+    private final int groupBacklog;
     final Sinks.Many<Object> sink = Sinks.unsafe().many().multicast().directBestEffort();
     /** Listeners, grouped or not; written under the registry's map entry (ConcurrentHashMap.compute). */
     volatile int subscribers;
@@ -38,8 +38,9 @@ final class ChannelState {
     /** The broker could not subscribe (set from the broker's thread). */
     volatile boolean readyFailed;
 
-    ChannelState(ChannelName name) {
+    ChannelState(ChannelName name, int groupBacklog) {
         this.name = name;
+        this.groupBacklog = groupBacklog;
     }
 
     /** Adds a listener: from now on it gets every item. Under the registry's map entry. */
@@ -50,7 +51,7 @@ final class ChannelState {
             sink.asFlux().subscribe(attachment.direct());
         } else {
             loops.computeIfAbsent(executor, e -> {
-                        LoopFanout group = new LoopFanout(name, e, ChannelListener.EXECUTOR_BACKLOG);
+                        LoopFanout group = new LoopFanout(name, e, groupBacklog);
                         sink.asFlux().subscribe(group);
                         return group;
                     })

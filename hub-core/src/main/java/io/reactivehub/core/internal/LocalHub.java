@@ -50,7 +50,9 @@ public final class LocalHub implements Hub, BrokerListener {
         this.options = Objects.requireNonNull(options, "options");
         this.broker = Objects.requireNonNull(options.broker().get(), "broker");
         this.presence = Objects.requireNonNull(broker.presenceManager(), "presence");
-        this.channels = new ChannelRegistry(broker, this::options);
+        // A loop as far behind as a connection's whole queue allows is not yet cut off.
+        this.channels = new ChannelRegistry(
+                broker, this::options, Math.max(options.queueLimits().maxMessages(), ChannelListener.EXECUTOR_BACKLOG));
         broker.start(this);
     }
 

@@ -348,7 +348,9 @@ public final class Session {
         if (c == null || out == null || w == null || !closing.compareAndSet(false, true)) {
             return;
         }
-        subscriptions.clear();
+        if (!drainFirst) {
+            subscriptions.clear();
+        }
         Runnable sendClose = () -> {
             w.close();
             out.sendClose(reason.code(), reason.reason())
@@ -365,6 +367,9 @@ public final class Session {
         }
         loop.execute(() -> {
             if (drainFirst) {
+                // Leaves the channels on the loop, after the fan-out tasks already queued there:
+                // what the channels handed this loop before the close reaches the writer first.
+                subscriptions.clear();
                 w.whenDrained(sendClose);
             } else {
                 w.run();

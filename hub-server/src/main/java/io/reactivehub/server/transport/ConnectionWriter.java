@@ -16,10 +16,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One connection's bounded outbound queue of encoded frames, written by the connection's own event
- * loop. Publishers' threads only enqueue and, if no drain is pending, schedule one; the drain writes
+ * loop. Other threads only enqueue and, if no drain is pending, schedule one; the drain writes
  * everything the socket accepts and flushes once, so a burst of N messages costs one task and one
- * flush, not N. When the channel stops being writable, frames wait here (counted against the
- * limits) until Netty reports it writable again.
+ * flush, not N. On the event loop itself, with nothing queued, a frame is written at once: the
+ * channel's fan-out on that loop ({@link #offerInBurst}, then {@link #endBurst} once per burst)
+ * costs no task at all. When the channel stops being writable, frames wait here (counted against
+ * the limits) until Netty reports it writable again.
  *
  * <p>Overflow follows the {@link SlowConsumerPolicy}: {@code DISCONNECT} discards the backlog and
  * calls the overflow hook once (the session closes with 4001); {@code DROP_OLDEST} drops the oldest
