@@ -325,17 +325,19 @@ public final class Session {
     }
 
     /**
-     * Closes the session from the server side: stops deliveries now, writes what the socket takes
-     * of the queue, sends the close frame behind it and discards the rest; cuts the TCP connection
-     * if the client has not completed the close within the configured close timeout.
+     * Closes the session from the server side: stops deliveries (on the connection's event loop,
+     * after what the channels already handed it), writes what the socket takes of the queue, sends
+     * the close frame behind it and discards the rest; cuts the TCP connection if the client has
+     * not completed the close within the configured close timeout.
      */
     public void close(DisconnectReason reason) {
         close(reason, false, config().closeTimeout());
     }
 
     /**
-     * Closes for a server shutdown: no new messages, everything already queued is written, then
-     * the close frame; the TCP connection is cut after {@code grace} whatever happened.
+     * Closes for a server shutdown: no new messages (from when the connection's event loop takes
+     * the close), everything already queued is written, then the close frame; the TCP connection
+     * is cut after {@code grace} whatever happened.
      */
     public void closeAfterDrain(DisconnectReason reason, Duration grace) {
         close(reason, true, grace);
@@ -347,9 +349,6 @@ public final class Session {
         ConnectionWriter w = writer;
         if (c == null || out == null || w == null || !closing.compareAndSet(false, true)) {
             return;
-        }
-        if (!drainFirst) {
-            subscriptions.clear();
         }
         Runnable sendClose = () -> {
             w.close();
@@ -366,10 +365,12 @@ public final class Session {
             return;
         }
         loop.execute(() -> {
+            // Leaves the channels on the loop, after the fan-out tasks already queued there: what
+            // the channels handed this loop before the close (a client's own messages of the
+            // same inbound batch, say) reaches the writer first, as it did when channels wrote
+            // into the writer from the publisher's thread.
+            subscriptions.clear();
             if (drainFirst) {
-                // Leaves the channels on the loop, after the fan-out tasks already queued there:
-                // what the channels handed this loop before the close reaches the writer first.
-                subscriptions.clear();
                 w.whenDrained(sendClose);
             } else {
                 w.run();
