@@ -39,8 +39,9 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * {@link Subscriptions}, its publish budget and its single bounded outbound queue of encoded frames
  * ({@link ConnectionWriter}). Its {@link ProtocolHandler} gives frames their meaning.
  *
- * <p>Threads: inbound frames, timers and the close run on the connection's event loop;
- * deliveries arrive from publishers' threads and only touch the thread-safe writer.
+ * <p>Threads: inbound frames, timers, the close and the channels' deliveries (the fan-out task of
+ * each channel for this event loop) run on the connection's event loop; replies completed
+ * elsewhere (a Redis answer) arrive from other threads and only touch the thread-safe writer.
  */
 public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
