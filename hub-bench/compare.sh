@@ -11,6 +11,9 @@
 # The reference servers buffer without limit; the hub runs with per-connection queues of
 # 16384 messages / 16 MiB so that max-rate windows do not trip its slow-consumer policy.
 # HUB_FLAGS overrides that (HUB_FLAGS="" runs the hub with its defaults: 1024 / 1 MiB).
+# SERVERS picks which servers run, in order (default "hub node netty"; e.g. SERVERS="hub netty").
+# PORT_BASE moves the ports (default 18080: hub on it, netty on +10, node on +11), for a machine
+# where something else listens there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 preset=${1:?usage: compare.sh PRESET [load options]}
@@ -21,7 +24,7 @@ bench_jar=$root/hub-bench/target/hub-bench.jar
 [[ -f $hub_jar && -f $bench_jar ]] || { echo "build first: mvn -q package -DskipTests" >&2; exit 2; }
 out=$root/hub-bench/results/$(date +%Y%m%d-%H%M%S)-$preset
 mkdir -p "$out"
-(cd "$root/hub-bench/peers/node-ws" && npm ci --no-audit --no-fund --silent)
+[[ " ${SERVERS:-hub node netty} " != *" node "* ]] || (cd "$root/hub-bench/peers/node-ws" && npm ci --no-audit --no-fund --silent)
 
 source "$root/hub-bench/lib.sh"
 server_pid=
@@ -36,6 +39,7 @@ run() { # name port url-path command...
   "$@" > "$out/$name-server.log" 2>&1 &
   server_pid=$!
   wait_for_port "$port"
+  kill -0 "$server_pid" 2>/dev/null || { echo "$name did not start (see $out/$name-server.log)" >&2; exit 1; }
   for i in 1 2; do
     java -jar "$bench_jar" load --url "ws://127.0.0.1:$port$path" --preset "$preset" --label "$name" \
          --server-pid "$server_pid" --json "$out/$name-$i.json" ${load_args[@]+"${load_args[@]}"} \
@@ -47,9 +51,15 @@ run() { # name port url-path command...
 
 # Extra arguments go to the load generator only.
 read -r -a hub_flags <<< "${HUB_FLAGS---queue-max-messages 16384 --queue-max-bytes 16777216}"
-run hub   18080 /ws/bench java -jar "$hub_jar" --host 127.0.0.1 --port 18080 ${hub_flags[@]+"${hub_flags[@]}"}
-run node  18091 /         node "$root/hub-bench/peers/node-ws/server.js" 18091
-run netty 18090 /         java -cp "$bench_jar" io.reactivehub.bench.BenchCommand netty-server --port 18090
+hub_port=${PORT_BASE:-18080}; netty_port=$((hub_port + 10)); node_port=$((hub_port + 11))
+for server in ${SERVERS:-hub node netty}; do
+  case $server in
+    hub)   run hub   "$hub_port" /ws/bench java -jar "$hub_jar" --host 127.0.0.1 --port "$hub_port" ${hub_flags[@]+"${hub_flags[@]}"} ;;
+    node)  run node  "$node_port" /       node "$root/hub-bench/peers/node-ws/server.js" "$node_port" ;;
+    netty) run netty "$netty_port" /      java -cp "$bench_jar" io.reactivehub.bench.BenchCommand netty-server --port "$netty_port" ;;
+    *)     echo "unknown server '$server' (hub, node, netty)" >&2; exit 2 ;;
+  esac
+done
 
 best() { # highest deliveriesPerSecond of a server's runs (0 when none delivered)
   { grep -h '"deliveriesPerSecond"' "$out/$1"-*.json 2>/dev/null || echo 0; } | sed 's/[^0-9.E]//g' | sort -g | tail -n 1

@@ -1,15 +1,19 @@
 package io.reactivehub.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
+import io.reactivehub.core.ChannelListener;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.Hub;
+import io.reactivehub.core.Message;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.codec.RawFrameCodec;
 import io.reactivehub.core.codec.WireBuffers;
 import io.reactivehub.core.internal.DeliveryQueue;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,11 +32,21 @@ import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 
 /**
- * One publish into a channel with N subscribers, through the server's own path: every
- * subscriber's listener takes its own view (WireBuffers.share) of the message's shared raw frame and offers
- * it to its own bounded queue, whose subscriber releases it (the socket write, stubbed out).
- * Run with {@code -prof gc}: allocation per operation divided by N is the cost per delivery. It
- * measures hub-core's internals (the {@code DeliveryQueue} behind {@code Hub.subscribe}), not API.
+ * One publish into a channel with N subscribers. Run with {@code -prof gc}: allocation per
+ * operation divided by N is the cost per delivery. Two modes:
+ *
+ * <ul>
+ *   <li>{@code direct}: every subscriber's listener runs on the publishing thread, takes its own
+ *       view (WireBuffers.share) of the message's shared raw frame and offers it to its own bounded
+ *       queue, whose subscriber releases it (the socket write, stubbed out): the path of
+ *       {@code Hub.subscribe}, and the server's path before the fan-out was grouped by event loop.
+ *   <li>{@code loops}: the server's path. The listeners name one of {@value #LOOPS} executors (a
+ *       server's event loops), so the publish hands each executor one task; the benchmark thread
+ *       then runs those tasks, as the loops would, and each delivers a view of the frame to every
+ *       listener of its loop, which releases it (the write, stubbed out).
+ * </ul>
+ *
+ * It measures hub-core's internals, not API.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -41,8 +55,15 @@ import reactor.core.publisher.BaseSubscriber;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class FanoutBenchmark {
+    static final int LOOPS = 4;
+
     @Param({"1", "100", "10000"})
     int subscribers;
+
+    @Param({"direct", "loops"})
+    String mode;
+
+    private final List<InlineLoop> loops = new ArrayList<>();
 
     private Hub hub;
     private final ChannelName channel = ChannelName.of("bench");
@@ -52,6 +73,15 @@ public class FanoutBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         hub = Hub.create();
+        if (mode.equals("loops")) {
+            for (int i = 0; i < LOOPS; i++) {
+                loops.add(new InlineLoop());
+            }
+            for (int i = 0; i < subscribers; i++) {
+                attached.add(hub.attach(channel, new LoopListener(loops.get(i % LOOPS))));
+            }
+            return;
+        }
         for (int i = 0; i < subscribers; i++) {
             DeliveryQueue<ByteBuf> queue =
                     new DeliveryQueue<>(QueueLimits.DEFAULT, ByteBuf::readableBytes, ByteBuf::release);
@@ -73,6 +103,55 @@ public class FanoutBenchmark {
 
     @Benchmark
     public Object publish() {
-        return hub.publish(channel, payload, PayloadType.BINARY).block();
+        Object result = hub.publish(channel, payload, PayloadType.BINARY).block();
+        for (InlineLoop loop : loops) {
+            loop.runPending();
+        }
+        return result;
+    }
+
+    /** Stands for an event loop: keeps the tasks it is given until the benchmark thread runs them. */
+    static final class InlineLoop implements Executor {
+        private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        void runPending() {
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
+            }
+        }
+    }
+
+    /**
+     * A server connection's listener with the socket stubbed out: a view of the frame per delivery,
+     * kept until the next one (as Netty's outbound buffer keeps it until written), then released.
+     * Kept, so that the JIT cannot elide the view as it could were it released at once.
+     */
+    static final class LoopListener implements ChannelListener {
+        private final Executor loop;
+        private ByteBuf written;
+
+        LoopListener(Executor loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        public void onMessage(Message message) {
+            ByteBuf previous = written;
+            written = WireBuffers.share(message.encoded(RawFrameCodec.INSTANCE));
+            if (previous != null) {
+                previous.release();
+            }
+        }
+
+        @Override
+        public Executor executor() {
+            return loop;
+        }
     }
 }

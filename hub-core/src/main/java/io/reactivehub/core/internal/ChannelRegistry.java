@@ -8,6 +8,7 @@ import io.reactivehub.core.HubException;
 import io.reactivehub.core.Message;
 import io.reactivehub.core.broker.Broker;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -30,16 +31,21 @@ final class ChannelRegistry {
 
     private final Broker broker;
     private final Function<ChannelName, ChannelOptions> options;
+    /** Items a channel's group of listeners on one executor may fall behind (see {@link LoopFanout}). */
+    private final int groupBacklog;
+
     private final ConcurrentHashMap<ChannelName, ChannelState> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    ChannelRegistry(Broker broker, Function<ChannelName, ChannelOptions> options) {
+    ChannelRegistry(Broker broker, Function<ChannelName, ChannelOptions> options, int groupBacklog) {
         this.broker = broker;
         this.options = options;
+        this.groupBacklog = groupBacklog;
     }
 
     /**
-     * Registers a listener: it gets every item emitted into the channel from now on.
+     * Registers a listener: it gets every item emitted into the channel from now on (a listener
+     * with an {@link ChannelListener#executor()} joins that executor's group of the channel).
      *
      * @throws HubException {@link ErrorCode#HUB_CLOSED} once the registry is closed
      */
@@ -49,7 +55,7 @@ final class ChannelRegistry {
         }
         Attachment attachment = new Attachment(channel, listener);
         channels.compute(channel, (name, state) -> {
-            ChannelState s = state != null ? state : new ChannelState(name);
+            ChannelState s = state != null ? state : new ChannelState(name, groupBacklog);
             if (s.ready == null || s.readyFailed) {
                 // A failed broker subscription (Redis down) is asked for again by the next
                 // subscriber instead of failing it from the cache.
@@ -61,18 +67,17 @@ final class ChannelRegistry {
                 ready.subscribe(null, e -> {});
                 target.ready = ready;
             }
-            s.subscribers++;
-            // Subscribing to a directBestEffort sink registers synchronously: delivered from now on.
-            s.sink.asFlux().subscribe(attachment);
+            s.add(attachment);
             attachment.ready = s.ready;
             return s;
         });
         return attachment;
     }
 
-    private void detach(ChannelName channel) {
-        channels.computeIfPresent(channel, (name, state) -> {
-            if (--state.subscribers == 0) {
+    private void detach(Attachment attachment) {
+        channels.computeIfPresent(attachment.channel, (name, state) -> {
+            state.remove(attachment);
+            if (state.subscribers == 0) {
                 broker.unsubscribe(name);
                 return null;
             }
@@ -92,7 +97,7 @@ final class ChannelRegistry {
 
     int subscriberCount(ChannelName channel) {
         ChannelState state = channels.get(channel);
-        return state == null ? 0 : state.sink.currentSubscriberCount();
+        return state == null ? 0 : state.subscribers;
     }
 
     /** Completes every channel (listeners get {@code onClose}) and refuses new listeners. */
@@ -102,30 +107,47 @@ final class ChannelRegistry {
         channels.clear();
     }
 
-    /** One listener's place in a channel: a subscriber of the channel's sink with unbounded demand. */
-    final class Attachment implements CoreSubscriber<Object>, Disposable {
+    /**
+     * One listener's place in a channel. The listener is called by its own subscriber of the
+     * channel's sink ({@link #direct()}) on the emitting thread, or, when it names an executor, by
+     * that executor's {@link LoopFanout}. Either way a listener that throws is detached.
+     */
+    final class Attachment implements Disposable {
         private final ChannelName channel;
         private final ChannelListener listener;
+        private final @Nullable Executor executor;
         private final AtomicBoolean disposedOnce = new AtomicBoolean();
-        private volatile @Nullable Subscription subscription;
+        private @Nullable Direct direct;
         /** Completes when the broker delivers the channel to this node. */
         Mono<Void> ready = Mono.empty();
 
         Attachment(ChannelName channel, ChannelListener listener) {
             this.channel = channel;
             this.listener = listener;
+            this.executor = listener.executor();
         }
 
-        @Override
-        public void onSubscribe(Subscription s) {
-            if (Operators.validate(subscription, s)) {
-                subscription = s;
-                s.request(Long.MAX_VALUE);
+        /** Where the listener is called; null for the emitting thread. */
+        @Nullable
+        Executor executor() {
+            return executor;
+        }
+
+        /** The listener's own subscriber of the sink (listeners without an executor). */
+        Direct direct() {
+            Direct d = direct;
+            if (d == null) {
+                d = new Direct(this);
+                direct = d;
             }
+            return d;
         }
 
-        @Override
-        public void onNext(Object item) {
+        /** Hands one item of the channel to the listener. */
+        void deliver(Object item) {
+            if (disposedOnce.get()) {
+                return;
+            }
             try {
                 if (item instanceof Message message) {
                     listener.onMessage(message);
@@ -138,30 +160,76 @@ final class ChannelRegistry {
             }
         }
 
-        @Override
-        public void onError(Throwable t) {
-            listener.onClose();
+        /** A burst of {@link #deliver} calls on the executor ended. */
+        void burstEnded() {
+            try {
+                listener.onBurstEnd();
+            } catch (RuntimeException e) {
+                log.error("channel {}: listener failed, detaching it", channel, e);
+                dispose();
+            }
         }
 
-        @Override
-        public void onComplete() {
+        void close() {
             listener.onClose();
         }
 
         @Override
         public void dispose() {
             if (disposedOnce.compareAndSet(false, true)) {
-                Subscription s = subscription;
-                if (s != null) {
-                    s.cancel();
-                }
-                detach(channel);
+                detach(this);
             }
         }
 
         @Override
         public boolean isDisposed() {
             return disposedOnce.get();
+        }
+    }
+
+    /** A listener's own subscriber of the channel's sink, with unbounded demand. */
+    static final class Direct implements CoreSubscriber<Object> {
+        private final Attachment attachment;
+        private volatile @Nullable Subscription subscription;
+        private volatile boolean cancelled;
+
+        Direct(Attachment attachment) {
+            this.attachment = attachment;
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            if (Operators.validate(subscription, s)) {
+                subscription = s;
+                if (cancelled) {
+                    s.cancel();
+                } else {
+                    s.request(Long.MAX_VALUE);
+                }
+            }
+        }
+
+        @Override
+        public void onNext(Object item) {
+            attachment.deliver(item);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            attachment.close();
+        }
+
+        @Override
+        public void onComplete() {
+            attachment.close();
+        }
+
+        void cancel() {
+            cancelled = true;
+            Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
         }
     }
 }

@@ -54,7 +54,9 @@ public final class LocalHub implements Hub, BrokerListener {
         this.options = Objects.requireNonNull(options, "options");
         this.broker = Objects.requireNonNull(options.broker().get(), "broker");
         this.presence = Objects.requireNonNull(broker.presenceManager(), "presence");
-        this.channels = new ChannelRegistry(broker, this::options);
+        // A loop as far behind as a connection's whole queue allows is not yet cut off.
+        this.channels = new ChannelRegistry(
+                broker, this::options, Math.max(options.queueLimits().maxMessages(), ChannelListener.EXECUTOR_BACKLOG));
         this.announcer = new PresenceAnnouncer(broker, ANNOUNCE_WINDOW);
         broker.start(this);
     }

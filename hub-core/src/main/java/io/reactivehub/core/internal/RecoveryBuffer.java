@@ -8,6 +8,7 @@ import io.reactivehub.core.StreamPosition;
 import io.reactivehub.core.SubscribeResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,8 +27,10 @@ import org.jspecify.annotations.Nullable;
  * place, so the listener is told (and, on the hub protocol, the client subscribes again with
  * {@code recover}) instead of the node's memory growing: nothing is lost silently.
  *
- * <p>Thread-safety: {@link #onMessage} runs on the broker's thread, {@link #release} on whichever
- * thread read the history; both lock this object while messages are held, never after.
+ * <p>Thread-safety: {@link #onMessage} runs on the broker's thread (or on the target's
+ * {@link #executor()}, which this buffer reports as its own), {@link #release} on whichever
+ * thread read the history; both lock this object while messages are held, never after. The lock
+ * is held only to hold a message or to hand the replay to the target, never for I/O.
  */
 final class RecoveryBuffer implements ChannelListener {
     private final ChannelListener target;
@@ -59,6 +62,18 @@ final class RecoveryBuffer implements ChannelListener {
     public void onMessage(Message message) {
         if ((live || !hold(message)) && message.offset() > delivered) {
             target.onMessage(message);
+        }
+    }
+
+    @Override
+    public @Nullable Executor executor() {
+        return target.executor();
+    }
+
+    @Override
+    public void onBurstEnd() {
+        if (live) { // while messages are held the target got nothing; release ends its own burst
+            target.onBurstEnd();
         }
     }
 
@@ -110,9 +125,14 @@ final class RecoveryBuffer implements ChannelListener {
 
     /**
      * The history is read: tells the listener how the subscription started, then replays what it
-     * missed (if every missed message is there) and what was held. Called once.
+     * missed (if every missed message is there) and what was held, and ends that burst. Called once.
      */
-    synchronized void release(HistoryResult history) {
+    void release(HistoryResult history) {
+        replay(history);
+        target.onBurstEnd(); // outside the lock: a server listener flushes its connection here
+    }
+
+    private synchronized void replay(HistoryResult history) {
         List<Object> pending = held;
         if (pending == null) {
             throw new IllegalStateException("released twice");

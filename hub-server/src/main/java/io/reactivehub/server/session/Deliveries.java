@@ -5,11 +5,18 @@ import io.reactivehub.core.Codec;
 import io.reactivehub.core.Message;
 import io.reactivehub.core.codec.WireBuffers;
 import io.reactivehub.server.transport.ConnectionWriter;
+import java.util.concurrent.Executor;
 
 /**
- * A channel's messages into one connection's queue: each message encoded once for every
- * subscriber ({@link Message#encoded}), and a view of the shared frame per delivery. Runs on the
- * broker's thread; only enqueues. Protocols extend it for their other signals.
+ * A channel's messages into one connection's writer: each message encoded once for every
+ * subscriber ({@link Message#encoded}), and a view of the shared frame per delivery. Protocols
+ * extend it for their other signals.
+ *
+ * <p>Threads: it names the connection's event loop as its {@link #executor()}, so the hub calls it
+ * there, together with the channel's other listeners on that loop (one hand-off per loop and
+ * burst); it writes each frame at once when the socket takes it and flushes once per burst
+ * ({@link #onBurstEnd()}). Messages replayed by a recovery may come from the thread that read the
+ * history: those are queued, and the writer's drain writes them.
  *
  * <p>A subscription ends once ({@link Subscriptions} calls {@link #end()}): whether the client had
  * been told it started ({@link #confirm}) is decided under this object's monitor, so a
@@ -37,8 +44,18 @@ public class Deliveries implements ChannelListener {
     @Override
     public final void onMessage(Message message) {
         if (!stopped) {
-            writer.offer(WireBuffers.share(message.encoded(codec)));
+            writer.offerInBurst(WireBuffers.share(message.encoded(codec)));
         }
+    }
+
+    @Override
+    public final Executor executor() {
+        return writer.eventLoop();
+    }
+
+    @Override
+    public final void onBurstEnd() {
+        writer.endBurst();
     }
 
     /**

@@ -39,8 +39,9 @@ import reactor.netty.http.websocket.WebsocketOutbound;
  * {@link Subscriptions}, its publish budget and its single bounded outbound queue of encoded frames
  * ({@link ConnectionWriter}). Its {@link ProtocolHandler} gives frames their meaning.
  *
- * <p>Threads: inbound frames, timers and the close run on the connection's event loop;
- * deliveries arrive from publishers' threads and only touch the thread-safe writer.
+ * <p>Threads: inbound frames, timers, the close and the channels' deliveries (the fan-out task of
+ * each channel for this event loop) run on the connection's event loop; replies completed
+ * elsewhere (a Redis answer) arrive from other threads and only touch the thread-safe writer.
  */
 public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
@@ -325,17 +326,19 @@ public final class Session {
     }
 
     /**
-     * Closes the session from the server side: stops deliveries now, writes what the socket takes
-     * of the queue, sends the close frame behind it and discards the rest; cuts the TCP connection
-     * if the client has not completed the close within the configured close timeout.
+     * Closes the session from the server side: stops deliveries (on the connection's event loop,
+     * after what the channels already handed it), writes what the socket takes of the queue, sends
+     * the close frame behind it and discards the rest; cuts the TCP connection if the client has
+     * not completed the close within the configured close timeout.
      */
     public void close(DisconnectReason reason) {
         close(reason, false, config().closeTimeout());
     }
 
     /**
-     * Closes for a server shutdown: no new messages, everything already queued is written, then
-     * the close frame; the TCP connection is cut after {@code grace} whatever happened.
+     * Closes for a server shutdown: no new messages (from when the connection's event loop takes
+     * the close), everything already queued is written, then the close frame; the TCP connection
+     * is cut after {@code grace} whatever happened.
      */
     public void closeAfterDrain(DisconnectReason reason, Duration grace) {
         close(reason, true, grace);
@@ -348,7 +351,6 @@ public final class Session {
         if (c == null || out == null || w == null || !closing.compareAndSet(false, true)) {
             return;
         }
-        subscriptions.clear();
         Runnable sendClose = () -> {
             w.close();
             out.sendClose(reason.code(), reason.reason())
@@ -364,6 +366,11 @@ public final class Session {
             return;
         }
         loop.execute(() -> {
+            // Leaves the channels on the loop, after the fan-out tasks already queued there: what
+            // the channels handed this loop before the close (a client's own messages of the
+            // same inbound batch, say) reaches the writer first, as it did when channels wrote
+            // into the writer from the publisher's thread.
+            subscriptions.clear();
             if (drainFirst) {
                 w.whenDrained(sendClose);
             } else {

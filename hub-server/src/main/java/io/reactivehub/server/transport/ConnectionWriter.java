@@ -3,6 +3,7 @@ package io.reactivehub.server.transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundInvoker;
+import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerPolicy;
@@ -15,10 +16,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One connection's bounded outbound queue of encoded frames, written by the connection's own event
- * loop. Publishers' threads only enqueue and, if no drain is pending, schedule one; the drain writes
+ * loop. Other threads only enqueue and, if no drain is pending, schedule one; the drain writes
  * everything the socket accepts and flushes once, so a burst of N messages costs one task and one
- * flush, not N. When the channel stops being writable, frames wait here (counted against the
- * limits) until Netty reports it writable again.
+ * flush, not N. On the event loop itself, with nothing queued, a frame is written at once: the
+ * channel's fan-out on that loop ({@link #offerInBurst}, then {@link #endBurst} once per burst)
+ * costs no task at all. When the channel stops being writable, frames wait here (counted against
+ * the limits) until Netty reports it writable again.
  *
  * <p>Overflow follows the {@link SlowConsumerPolicy}: {@code DISCONNECT} discards the backlog and
  * calls the overflow hook once (the session closes with 4001); {@code DROP_OLDEST} drops the oldest
@@ -37,6 +40,9 @@ public final class ConnectionWriter implements Runnable {
             AtomicLongFieldUpdater.newUpdater(ConnectionWriter.class, "bytes");
 
     private final Channel channel;
+    /** Taken once: a closed channel is deregistered and no longer answers {@code eventLoop()}. */
+    private final EventLoop loop;
+
     private final ChannelOutboundInvoker out;
     private static final int QUEUE_CHUNK = 32;
 
@@ -80,10 +86,16 @@ public final class ConnectionWriter implements Runnable {
             Runnable onOverflow,
             LongConsumer onDropped) {
         this.channel = channel;
+        this.loop = channel.eventLoop();
         this.onDropped = onDropped;
         this.out = out;
         this.limits = limits;
         this.onOverflow = onOverflow;
+    }
+
+    /** The connection's event loop, where frames are written. */
+    public EventLoop eventLoop() {
+        return loop;
     }
 
     /** Enqueues a frame (the writer owns it from now on). Any thread; never blocks. */
@@ -92,15 +104,57 @@ public final class ConnectionWriter implements Runnable {
             frame.release();
             return;
         }
-        if (count == 0 && channel.eventLoop().inEventLoop() && channel.isWritable()) {
-            // Already on our loop with nothing waiting: write now, flush once at the end of the
-            // burst. Counting it against the queue would let one inbound batch (a client publishing
-            // to a channel it subscribes to) overflow its own queue before any drain could run.
-            out.write(frame, out.voidPromise());
-            needsFlush = true;
+        if (writeNow(frame)) {
+            // Flushed once at the end of the burst, by the drain task.
             schedule();
             return;
         }
+        enqueue(frame);
+    }
+
+    /**
+     * As {@link #offer}, for a caller that ends its run of offers with {@link #endBurst()} on the
+     * event loop (a channel's fan-out to the connections of one loop): a frame written at once is
+     * flushed by {@code endBurst}, not by a task of its own. From another thread it is
+     * {@link #offer}.
+     */
+    public void offerInBurst(ByteBuf frame) {
+        if (closed || overflowed) {
+            frame.release();
+            return;
+        }
+        if (!writeNow(frame)) {
+            enqueue(frame);
+        }
+    }
+
+    /**
+     * Ends a run of {@link #offerInBurst} calls: flushes what they wrote at once (frames they queued
+     * are flushed by the drain they scheduled). On the event loop; elsewhere there is nothing to do.
+     */
+    public void endBurst() {
+        if (needsFlush && loop.inEventLoop()) {
+            needsFlush = false;
+            out.flush();
+        }
+    }
+
+    /**
+     * Already on our loop with nothing waiting: writes now (the caller sees to the flush). Counting
+     * such a frame against the queue would let one inbound batch (a client publishing to a channel it
+     * subscribes to) overflow its own queue before any drain could run; what the socket does not
+     * take makes the channel unwritable, and from then on frames are queued and counted.
+     */
+    private boolean writeNow(ByteBuf frame) {
+        if (count == 0 && loop.inEventLoop() && channel.isWritable()) {
+            out.write(frame, out.voidPromise());
+            needsFlush = true;
+            return true;
+        }
+        return false;
+    }
+
+    private void enqueue(ByteBuf frame) {
         queue().offer(frame);
         long c = COUNT.incrementAndGet(this);
         long b = BYTES.addAndGet(this, frame.readableBytes());
@@ -117,7 +171,7 @@ public final class ConnectionWriter implements Runnable {
     /** Asks the event loop to drain (again); called on writability changes too. */
     public void schedule() {
         if (SCHEDULED.compareAndSet(this, 0, 1)) {
-            channel.eventLoop().execute(this);
+            loop.execute(this);
         }
     }
 
