@@ -359,7 +359,7 @@ public final class HubProtocolClient implements Disposable {
                 return Mono.error(new IllegalStateException("the client is closed"));
             }
             if (!requests.startWaiting()) {
-                return Mono.error(requests.overloaded());
+                return Mono.error(requests.full());
             }
             return states.asFlux()
                     // A Connected replayed while that connection is being lost is not the next one.

@@ -29,7 +29,8 @@ final class Requests {
         this.max = max;
     }
 
-    private IllegalStateException full() {
+    /** The error of a request refused because too many wait. */
+    IllegalStateException full() {
         return new IllegalStateException("more than " + max + " commands wait for a reply");
     }
 
@@ -44,11 +45,6 @@ final class Requests {
 
     void stopWaiting() {
         waiting.decrementAndGet();
-    }
-
-    /** The error of a request refused because too many wait. */
-    IllegalStateException overloaded() {
-        return full();
     }
 
     /**
