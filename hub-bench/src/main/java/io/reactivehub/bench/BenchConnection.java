@@ -92,6 +92,16 @@ final class BenchConnection extends ByteToMessageDecoder {
         if (!open && !handshake(ctx, in)) {
             return;
         }
+        if (in.readableBytes() < 2) {
+            return;
+        }
+        try (DeliveryCounters.Batch batch = run.openBatch()) {
+            decodeFrames(ctx, in, batch, run.nowNanos());
+        }
+    }
+
+    /** Every whole frame in {@code in}, all read at {@code readAt}. */
+    private void decodeFrames(ChannelHandlerContext ctx, ByteBuf in, DeliveryCounters.Batch batch, long readAt) {
         while (in.readableBytes() >= 2) {
             int start = in.readerIndex();
             int b0 = in.getUnsignedByte(start);
@@ -107,15 +117,15 @@ final class BenchConnection extends ByteToMessageDecoder {
             int payload = start + header;
             int n = (int) length;
             if (!publisher) {
-                run.wireBytes(header + n);
+                batch.wire(header + n);
             }
             switch (b0 & 0x0F) {
                 case 0x1, 0x2 -> {
                     if ((b0 & 0x40) != 0) {
                         ByteBuf plain = inflate(in, payload, n);
-                        onData(plain, 0, plain.readableBytes());
+                        onData(plain, 0, plain.readableBytes(), batch, readAt);
                     } else {
-                        onData(in, payload, n);
+                        onData(in, payload, n, batch, readAt);
                     }
                 }
                 case 0x8 -> {
@@ -157,7 +167,7 @@ final class BenchConnection extends ByteToMessageDecoder {
 
     private static final byte[] CRLFCRLF = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private void onData(ByteBuf in, int at, int n) {
+    private void onData(ByteBuf in, int at, int n, DeliveryCounters.Batch batch, long readAt) {
         long sentAt;
         int pub;
         int s;
@@ -201,7 +211,7 @@ final class BenchConnection extends ByteToMessageDecoder {
                 }
             }
         } else if (!churner) {
-            run.delivered(sentAt);
+            run.delivered(batch, readAt, sentAt);
         }
     }
 

@@ -81,8 +81,12 @@ final class LoadCommand implements Callable<Integer> {
             description = "Total messages per second over all publishers; 0 = as fast as delivered (default 0)")
     Integer rate;
 
-    @Option(names = "--size", description = "Payload bytes, at least 16 (default 64)")
-    Integer size;
+    @Option(
+            names = "--size",
+            split = ",",
+            description =
+                    "Payload bytes, at least 16; a list runs a sweep (with --subs lists: every pair) (default 64)")
+    List<Integer> size;
 
     @Option(
             names = "--protocol",
@@ -160,7 +164,7 @@ final class LoadCommand implements Callable<Integer> {
         List<Integer> subCounts = subs != null ? subs : List.of(p != null ? p.subs : 1000);
         int publishers = pubs != null ? pubs : p != null ? p.pubs : 1;
         int messageRate = rate != null ? rate : p != null ? p.rate : 0;
-        int payload = size != null ? size : p != null ? p.size : 64;
+        List<Integer> sizes = size != null ? size : List.of(p != null ? p.size : 64);
         int churnRate = churn != null ? churn : p != null ? p.churn : 0;
         boolean hub = switch (protocol) {
             case "raw" -> false;
@@ -168,32 +172,34 @@ final class LoadCommand implements Callable<Integer> {
             default -> throw new ParameterException(new CommandLine(this), "--protocol must be raw or hub");
         };
         int minimum = hub ? Payload.TEXT_HEADER : Payload.HEADER;
-        if (payload < minimum) {
+        if (sizes.stream().anyMatch(b -> b < minimum)) {
             System.err.println("error: --size must be at least " + minimum);
             return 2;
         }
         List<LoadResult> results = new ArrayList<>();
         for (int n : subCounts) {
-            String name = label != null ? label : p != null ? p.label : "load";
-            LoadOptions options = new LoadOptions(
-                    url,
-                    n,
-                    publishers,
-                    messageRate,
-                    payload,
-                    Duration.ofSeconds(warmup),
-                    Duration.ofSeconds(duration),
-                    window,
-                    connectConcurrency,
-                    threads,
-                    serverPid,
-                    name,
-                    hub,
-                    channel,
-                    churnRate,
-                    deflate,
-                    publishUrl != null ? publishUrl : url);
-            results.add(new LoadRun(options).execute());
+            for (int payload : sizes) {
+                String name = label != null ? label : p != null ? p.label : "load";
+                LoadOptions options = new LoadOptions(
+                        url,
+                        n,
+                        publishers,
+                        messageRate,
+                        payload,
+                        Duration.ofSeconds(warmup),
+                        Duration.ofSeconds(duration),
+                        window,
+                        connectConcurrency,
+                        threads,
+                        serverPid,
+                        name,
+                        hub,
+                        channel,
+                        churnRate,
+                        deflate,
+                        publishUrl != null ? publishUrl : url);
+                results.add(new LoadRun(options).execute());
+            }
         }
         System.out.print(LoadResult.table(results));
         if (json != null) {

@@ -37,6 +37,21 @@ record LoadResult(
 
     static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
 
+    /** The server's CPU time per delivery in the window, in microseconds (NaN without a server pid). */
+    double serverCpuMicrosPerDelivery() {
+        return cpuMicrosPerDelivery(serverCpuPercent);
+    }
+
+    /** The generator's own CPU time per delivery, in microseconds. */
+    double generatorCpuMicrosPerDelivery() {
+        return cpuMicrosPerDelivery(generatorCpuPercent);
+    }
+
+    private double cpuMicrosPerDelivery(double cpuPercent) {
+        // percent of one core = 10,000 microseconds of CPU per second
+        return deliveriesPerSecond > 0 ? cpuPercent * 10_000 / deliveriesPerSecond : Double.NaN;
+    }
+
     double latencyMs(double percentile) {
         return latency.getTotalCount() == 0 ? Double.NaN : latency.getValueAtPercentile(percentile) / 1e6;
     }
@@ -45,7 +60,7 @@ record LoadResult(
         StringBuilder out = new StringBuilder();
         out.append(String.format(
                 Locale.ROOT,
-                "%-16s %6s %4s %7s %6s %14s %10s %9s %9s %9s %9s %9s %8s %9s %8s %10s%n",
+                "%-16s %6s %4s %7s %6s %14s %10s %9s %9s %9s %9s %9s %8s %9s %9s %8s %9s %10s%n",
                 "run",
                 "subs",
                 "pubs",
@@ -59,13 +74,15 @@ record LoadResult(
                 "p99.9 ms",
                 "max ms",
                 "srv cpu",
+                "srv us/d",
                 "srv rss",
                 "gen cpu",
+                "gen us/d",
                 "wire MB/s"));
         for (LoadResult r : results) {
             out.append(String.format(
                     Locale.ROOT,
-                    "%-16s %6d %4d %7s %6d %,14.0f %10d %9.3f %9.3f %9.3f %9.3f %9.3f %7.0f%% %8.0fM %7.0f%% %10.1f%n",
+                    "%-16s %6d %4d %7s %6d %,14.0f %10d %9.3f %9.3f %9.3f %9.3f %9.3f %7.0f%% %9.3f %8.0fM %7.0f%% %9.3f %10.1f%n",
                     r.label,
                     r.subscribers,
                     r.publishers,
@@ -79,8 +96,10 @@ record LoadResult(
                     r.latencyMs(99.9),
                     r.latencyMs(100),
                     r.serverCpuPercent,
+                    r.serverCpuMicrosPerDelivery(),
                     r.serverRssBytes < 0 ? Double.NaN : r.serverRssBytes / 1048576.0,
                     r.generatorCpuPercent,
+                    r.generatorCpuMicrosPerDelivery(),
                     r.wireBytesPerSecond / 1e6));
         }
         return out.toString();
@@ -118,7 +137,9 @@ record LoadResult(
                 json.writeEndObject();
                 json.writeNumberField("serverCpuPercent", r.serverCpuPercent);
                 json.writeNumberField("serverRssBytes", r.serverRssBytes);
+                json.writeNumberField("serverCpuMicrosPerDelivery", r.serverCpuMicrosPerDelivery());
                 json.writeNumberField("generatorCpuPercent", r.generatorCpuPercent);
+                json.writeNumberField("generatorCpuMicrosPerDelivery", r.generatorCpuMicrosPerDelivery());
                 json.writeNumberField("wireBytesPerSecond", r.wireBytesPerSecond);
                 json.writeNumberField(
                         "wireBytesPerDelivery", r.delivered == 0 ? 0 : r.wireBytesPerSecond * r.seconds / r.delivered);

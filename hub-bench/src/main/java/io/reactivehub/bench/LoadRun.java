@@ -5,6 +5,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -82,14 +85,15 @@ final class LoadRun {
         }
     }
 
-    void delivered(long sentAt) {
-        boolean counted = sentAt >= windowStart && sentAt < windowEnd;
-        counters.delivered(counted, counted ? Math.max(0, nowNanos() - sentAt) : 0);
+    /** Opens this thread's batch for what one read brought; close it after the read. */
+    DeliveryCounters.Batch openBatch() {
+        return counters.open();
     }
 
-    /** Frame bytes a subscriber read from the socket (header and payload, as sent). */
-    void wireBytes(int bytes) {
-        counters.wire(bytes);
+    /** A delivery read at {@code readAt} (one clock read per read, {@link #nowNanos()}). */
+    void delivered(DeliveryCounters.Batch batch, long readAt, long sentAt) {
+        boolean counted = sentAt >= windowStart && sentAt < windowEnd;
+        batch.delivered(counted, counted ? Math.max(0, readAt - sentAt) : 0);
     }
 
     String channelName() {
@@ -117,7 +121,8 @@ final class LoadRun {
     // --- the run ---
 
     LoadResult execute() throws Exception {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(o.threads(), NioIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                o.threads(), Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         try {
             return execute(group);
         } finally {
@@ -388,7 +393,7 @@ final class LoadRun {
         int port = url.getPort() > 0 ? url.getPort() : 80;
         Bootstrap b = new Bootstrap()
                 .group(group)
-                .channel(NioSocketChannel.class)
+                .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .handler(conn);

@@ -10,6 +10,7 @@ import io.reactivehub.server.HubServer;
 import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ConnectionLimits;
+import io.reactivehub.server.config.HeapTuning;
 import io.reactivehub.server.config.ServerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -376,6 +377,7 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("error: " + LogText.maskUserInfo(e.getMessage()));
             return 2;
         }
+        HeapTuning.apply();
         Hub hub;
         try {
             hub = Hub.create(config.hubOptions());

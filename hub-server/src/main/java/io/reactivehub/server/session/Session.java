@@ -22,13 +22,12 @@ import io.reactivehub.server.transport.SharedDeflateHandshaker;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.websocket.WebsocketInbound;
@@ -58,8 +57,12 @@ public final class Session {
     private final @Nullable PublishBudget budget;
     private final PublishBudget commands;
     private final LogBudget logBudget = new LogBudget();
-    private final AtomicBoolean released = new AtomicBoolean();
-    private final AtomicBoolean closing = new AtomicBoolean();
+    private static final AtomicIntegerFieldUpdater<Session> RELEASED =
+            AtomicIntegerFieldUpdater.newUpdater(Session.class, "released");
+    private static final AtomicIntegerFieldUpdater<Session> CLOSING =
+            AtomicIntegerFieldUpdater.newUpdater(Session.class, "closing");
+    private volatile int released;
+    private volatile int closing;
     private volatile @Nullable Principal principal;
     private volatile @Nullable Connection connection;
     private volatile @Nullable WebsocketOutbound outbound;
@@ -137,7 +140,7 @@ public final class Session {
             return true;
         }
         metrics().rateLimited();
-        if (commands.abusive() && !closing.get()) {
+        if (commands.abusive() && closing == 0) {
             log.info(
                     "session {} ({}): kept sending commands over {}/s; closing with {}",
                     id,
@@ -158,7 +161,7 @@ public final class Session {
             return true;
         }
         metrics().rateLimited();
-        if (budget.abusive() && !closing.get()) {
+        if (budget.abusive() && closing == 0) {
             log.info(
                     "session {} ({}): kept publishing over {} msg/s; closing with {}",
                     id,
@@ -240,14 +243,11 @@ public final class Session {
         }
         in.withConnection(this::open);
         protocol.opened(this);
-        return in.receiveFrames()
-                .doOnNext(frame -> protocol.onFrame(this, frame))
-                .onErrorResume(e -> {
-                    log.debug("session {}: inbound ended: {}", id, LogText.escape(e.toString()));
-                    return Mono.empty();
-                })
-                .then()
-                .doFinally(signal -> release());
+        return new InboundFrames(
+                in.receiveObject(),
+                frame -> protocol.onFrame(this, frame),
+                e -> log.debug("session {}: inbound ended: {}", id, LogText.escape(e.toString())),
+                this::release);
     }
 
     private void open(Connection c) {
@@ -317,7 +317,7 @@ public final class Session {
     /** Whether the connection is open and not being closed. */
     public boolean isOpen() {
         Connection c = connection;
-        return !closing.get() && !released.get() && c != null && !c.isDisposed();
+        return closing == 0 && released == 0 && c != null && !c.isDisposed();
     }
 
     /** Short label for logs: the protocol and what the session does. */
@@ -348,7 +348,7 @@ public final class Session {
         Connection c = connection;
         WebsocketOutbound out = outbound;
         ConnectionWriter w = writer;
-        if (c == null || out == null || w == null || !closing.compareAndSet(false, true)) {
+        if (c == null || out == null || w == null || !CLOSING.compareAndSet(this, 0, 1)) {
             return;
         }
         Runnable sendClose = () -> {
@@ -397,7 +397,7 @@ public final class Session {
      * once and drop what waits. Idempotent.
      */
     private void release() {
-        if (released.compareAndSet(false, true)) {
+        if (RELEASED.compareAndSet(this, 0, 1)) {
             subscriptions.clear();
             ConnectionWriter w = writer;
             if (w != null) {

@@ -43,7 +43,8 @@ public final class Subscriptions {
 
     private final Session session;
     private final Hub hub;
-    private final Map<ChannelName, Subscription> channels = new ConcurrentHashMap<>();
+    // Most connections hold one or a few channels: a small table (the default sizes 16 slots).
+    private final Map<ChannelName, Subscription> channels = new ConcurrentHashMap<>(2);
 
     Subscriptions(Session session) {
         this.session = session;
