@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one load preset against the hub, the Node `ws` reference server and the minimal Netty
 # broadcast server, each twice, one after the other on this machine, and prints the figures side
-# by side with the hub's ratios.
+# by side with the hub's ratios of deliveries/s and of server CPU microseconds per delivery.
+# Extra load options may sweep: compare.sh fanout-max --subs 100,1000,10000 --size 64,1024,16384
 #
 #   mvn -q package -DskipTests          # builds hub-server.jar and hub-bench.jar
 #   hub-bench/compare.sh fanout-max [extra hub-bench load options, e.g. --duration 20]
@@ -61,12 +62,8 @@ for server in ${SERVERS:-hub node netty}; do
   esac
 done
 
-best() { # highest deliveriesPerSecond of a server's runs (0 when none delivered)
-  { grep -h '"deliveriesPerSecond"' "$out/$1"-*.json 2>/dev/null || echo 0; } | sed 's/[^0-9.E]//g' | sort -g | tail -n 1
-}
-hub=$(best hub); node=$(best node); netty=$(best netty)
 echo
-echo "preset $preset, best of two, deliveries/s: hub $hub, node ws $node, netty $netty"
-awk -v h="$hub" -v n="$node" -v t="$netty" 'BEGIN {
-  printf "hub / node ws = %s, hub / netty = %s\n", (n > 0 ? sprintf("%.2fx", h / n) : "n/a"), (t > 0 ? sprintf("%.2fx", h / t) : "n/a") }'
+# Per scenario: each server's best deliveries/s and lowest CPU per delivery, and the hub's ratios.
+servers=$(echo "${SERVERS:-hub node netty}" | tr ' ' ',')
+java -cp "$bench_jar" io.reactivehub.bench.BenchCommand compare --servers "$servers" "$out" | tee "$out/compare.txt"
 echo "results in $out"

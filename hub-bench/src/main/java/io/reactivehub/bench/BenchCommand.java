@@ -10,7 +10,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "Reactive Hub bench 0.1.0",
         description = "Load tools for WebSocket broadcast servers.",
-        subcommands = {LoadCommand.class, SoakCommand.class, NettyBroadcastServer.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            LoadCommand.class,
+            SoakCommand.class,
+            CompareCommand.class,
+            NettyBroadcastServer.class,
+            CommandLine.HelpCommand.class
+        })
 public final class BenchCommand {
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchCommand()).execute(args));

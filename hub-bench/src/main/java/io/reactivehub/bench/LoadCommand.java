@@ -1,6 +1,7 @@
 package io.reactivehub.bench;
 
 import java.io.Writer;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +30,8 @@ final class LoadCommand implements Callable<Integer> {
         FANOUT_LATENCY("fanout-latency", 1000, 1, 1000, 64, 0),
         MANY_PUBLISHERS("many-publishers", 100, 10, 0, 1024, 0),
         IDLE("idle", 10_000, 0, 0, 64, 0),
-        CHURN("churn", 1000, 1, 100, 64, 200);
+        CHURN("churn", 1000, 1, 100, 64, 200),
+        NODE_LIMIT("node-limit", 19_000, 1, 10, 64, 0);
 
         final String label;
         final int subs;
@@ -65,7 +67,9 @@ final class LoadCommand implements Callable<Integer> {
             description = {
                 "fanout-max (1000 subs, 1 pub, max rate, 64 B), fanout-latency (1000 subs,",
                 "1 pub, 1000 msg/s, 64 B), many-publishers (100 subs, 10 pubs, max, 1 KiB), idle (10,000 idle",
-                "connections: server RSS per connection), churn (1000 subs, 100 msg/s, 200 connects+closes/s);",
+                "connections: server RSS per connection), churn (1000 subs, 100 msg/s, 200 connects+closes/s),",
+                "node-limit (19,000 subs, near the 20,000 open files a process may have here, held idle for 60 s",
+                "with the server's heartbeats, then 1 pub at 10 msg/s, 64 B: 190,000 deliveries/s);",
                 "explicit options override it"
             })
     String preset;
@@ -109,6 +113,19 @@ final class LoadCommand implements Callable<Integer> {
             names = "--deflate",
             description = "Subscribers offer permessage-deflate (and inflate what arrives compressed)")
     boolean deflate;
+
+    @Option(
+            names = "--idle-hold",
+            description = "Seconds to hold every connection open before publishing: reports the server's idle CPU"
+                    + " and RSS growth per connection (node-limit preset: 60; otherwise 0)")
+    Integer idleHold;
+
+    @Option(
+            names = "--bind",
+            split = ",",
+            description = "Local addresses to connect from, round robin (e.g. 127.0.0.2,127.0.0.3): each has its own"
+                    + " ephemeral ports")
+    List<InetAddress> bind;
 
     @Option(names = "--chart", description = "Write a PNG chart of deliveries/s and latency percentiles over the runs")
     Path chart;
@@ -157,7 +174,7 @@ final class LoadCommand implements Callable<Integer> {
             }
             if (p == null) {
                 System.err.println("error: unknown preset '" + preset
-                        + "' (fanout-max, fanout-latency, many-publishers, idle, churn)");
+                        + "' (fanout-max, fanout-latency, many-publishers, idle, churn, node-limit)");
                 return 2;
             }
         }
@@ -166,6 +183,7 @@ final class LoadCommand implements Callable<Integer> {
         int messageRate = rate != null ? rate : p != null ? p.rate : 0;
         List<Integer> sizes = size != null ? size : List.of(p != null ? p.size : 64);
         int churnRate = churn != null ? churn : p != null ? p.churn : 0;
+        int hold = idleHold != null ? idleHold : p == Preset.NODE_LIMIT ? 60 : 0;
         boolean hub = switch (protocol) {
             case "raw" -> false;
             case "hub" -> true;
@@ -197,7 +215,9 @@ final class LoadCommand implements Callable<Integer> {
                         channel,
                         churnRate,
                         deflate,
-                        publishUrl != null ? publishUrl : url);
+                        publishUrl != null ? publishUrl : url,
+                        Duration.ofSeconds(hold),
+                        bind != null ? bind : List.of());
                 results.add(new LoadRun(options).execute());
             }
         }

@@ -33,7 +33,8 @@ record LoadResult(
         long serverRssBytes,
         double generatorCpuPercent,
         long serverRssPerConnection,
-        double wireBytesPerSecond) {
+        double wireBytesPerSecond,
+        double idleServerCpuPercent) {
 
     static final double[] PERCENTILES = {50, 90, 99, 99.9, 100};
 
@@ -145,6 +146,9 @@ record LoadResult(
                         "wireBytesPerDelivery", r.delivered == 0 ? 0 : r.wireBytesPerSecond * r.seconds / r.delivered);
                 if (r.serverRssPerConnection >= 0) {
                     json.writeNumberField("serverRssBytesPerConnection", r.serverRssPerConnection);
+                }
+                if (!Double.isNaN(r.idleServerCpuPercent)) {
+                    json.writeNumberField("idleServerCpuPercent", r.idleServerCpuPercent);
                 }
                 json.writeEndObject();
             }

@@ -12,6 +12,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +156,7 @@ final class LoadRun {
         if (pubs.isEmpty()) {
             throw new IllegalStateException("no publisher could connect to " + o.publishUrl());
         }
+        IdleHold hold = holdIdle(subs.size() + pubs.size(), server, beforeConnect);
         sending = true;
         long start = nowNanos();
         List<ScheduledFuture<?>> tickers = startPublishing(pubs, start);
@@ -199,8 +202,40 @@ final class LoadRun {
                 window.serverCpuPercent(),
                 window.serverRss(),
                 window.selfCpuNanos() / 1e9 / seconds * 100,
-                -1,
-                window.wireBytes() / seconds);
+                hold.rssPerConnection(),
+                window.wireBytes() / seconds,
+                hold.serverCpuPercent());
+    }
+
+    /** The server's CPU with every connection open and nothing published, and its RSS growth per connection. */
+    private record IdleHold(double serverCpuPercent, long rssPerConnection) {}
+
+    /**
+     * With {@code --idle-hold}: every connection open, nothing sent but the server's heartbeats (and
+     * our pongs), for that long; the server's CPU over the hold and its RSS growth since before connecting.
+     */
+    private IdleHold holdIdle(int connections, ProcessStats server, ProcessStats.Sample beforeConnect)
+            throws InterruptedException {
+        if (o.idleHold().isZero() || server == null) {
+            return new IdleHold(Double.NaN, -1);
+        }
+        ProcessStats.Sample start = server.sample();
+        long holdEnd = nowNanos() + o.idleHold().toNanos();
+        while (nowNanos() < holdEnd) {
+            TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(5000, (holdEnd - nowNanos()) / 1_000_000)));
+            progress(
+                    "idle hold: %d connections open, %d dropped, server RSS %d MiB",
+                    connections - lost.get() - serverCloses.get(),
+                    lost.get() + serverCloses.get(),
+                    server.sample().rssBytes() >> 20);
+        }
+        ProcessStats.Sample end = server.sample();
+        IdleHold hold = new IdleHold(
+                end.cpuPercentSince(start), (end.rssBytes() - beforeConnect.rssBytes()) / Math.max(1, connections));
+        progress(
+                "idle hold: server CPU %.1f%% over %ds with %d connections; RSS growth %.2f KiB per connection",
+                hold.serverCpuPercent(), o.idleHold().toSeconds(), connections, hold.rssPerConnection() / 1024.0);
+        return hold;
     }
 
     /**
@@ -385,11 +420,17 @@ final class LoadRun {
                 server == null ? -1 : end.rssBytes(),
                 selfCpu,
                 server == null ? -1 : (end.rssBytes() - before.rssBytes()) / Math.max(1, subs.size()),
-                0);
+                0,
+                server == null ? Double.NaN : end.cpuPercentSince(start));
     }
 
     /** Connects {@code conn} to {@code url}; its {@code ready} future fails if the connect does. */
     static void bootstrap(EventLoopGroup group, BenchConnection conn, URI url) {
+        bootstrap(group, conn, url, null);
+    }
+
+    /** As {@link #bootstrap(EventLoopGroup, BenchConnection, URI)}, from {@code local} (any port) when not null. */
+    static void bootstrap(EventLoopGroup group, BenchConnection conn, URI url, InetAddress local) {
         int port = url.getPort() > 0 ? url.getPort() : 80;
         Bootstrap b = new Bootstrap()
                 .group(group)
@@ -397,7 +438,8 @@ final class LoadRun {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .handler(conn);
-        b.connect(url.getHost(), port).addListener(done -> {
+        InetSocketAddress remote = new InetSocketAddress(url.getHost(), port);
+        (local == null ? b.connect(remote) : b.connect(remote, new InetSocketAddress(local, 0))).addListener(done -> {
             if (!done.isSuccess()) {
                 conn.ready.completeExceptionally(done.cause());
             }
@@ -414,7 +456,11 @@ final class LoadRun {
             permits.acquire();
             BenchConnection conn = new BenchConnection(
                     this, url, publisher, i, o.publishers(), o.hubProtocol(), o.deflate() && !publisher);
-            bootstrap(group, conn, url);
+            bootstrap(
+                    group,
+                    conn,
+                    url,
+                    o.bind().isEmpty() ? null : o.bind().get(i % o.bind().size()));
             conn.ready.whenComplete((c, e) -> permits.release());
             all.add(conn.ready);
         }
