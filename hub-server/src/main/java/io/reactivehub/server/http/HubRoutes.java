@@ -16,6 +16,7 @@ import io.reactivehub.core.codec.HubPushCodec;
 import io.reactivehub.core.codec.RawFrameCodec;
 import io.reactivehub.server.HubMetrics;
 import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.hooks.Hooks;
 import io.reactivehub.server.protocol.HubProtocol;
 import io.reactivehub.server.protocol.RawProtocol;
 import io.reactivehub.server.session.ProtocolHandler;
@@ -58,6 +59,7 @@ public final class HubRoutes {
     private final SharedDeflateHandshaker deflate;
     private final WebsocketServerSpec spec;
     private final @Nullable StaticAssets assets;
+    private final ConnectCall connectHook;
     private volatile boolean draining;
 
     public HubRoutes(Hub hub, ServerConfig config) {
@@ -81,6 +83,7 @@ public final class HubRoutes {
                 .compress(false)
                 .build();
         this.assets = config.demo() ? new StaticAssets() : null;
+        this.connectHook = new ConnectCall(config);
     }
 
     /** Adds every route of the hub (with {@link ServerConfig#demo()}, the browser client and demo page too). */
@@ -117,6 +120,7 @@ public final class HubRoutes {
     /** Releases what the routes hold outside the server (the JVM meters' listeners). */
     public void close() {
         context.metrics().close();
+        config.hooks().close();
     }
 
     /** The open sessions. */
@@ -180,7 +184,7 @@ public final class HubRoutes {
                     res,
                     HttpResponseStatus.BAD_REQUEST,
                     "invalid channel name: 1 to " + ChannelName.MAX_LENGTH
-                            + " characters from A-Z a-z 0-9 _ - . : @ = ~");
+                            + " characters from A-Z a-z 0-9 _ - . : @ = ~ and one # (as %23)");
         }
         return raw(req, res, ChannelName.of(name));
     }
@@ -196,7 +200,18 @@ public final class HubRoutes {
         if (result instanceof Admission.Refused refused) {
             return refused.send(res);
         }
-        Session session = new Session(context, protocol, Admission.ip(req), ((Admission.Admitted) result).principal());
+        Admission.Admitted admitted = (Admission.Admitted) result;
+        String ip = Admission.ip(req);
+        Session session = new Session(context, protocol, ip, admitted.principal());
+        Hooks.Connect hook = config.hooks().connect();
+        if (admitted.principal() == null && hook != null) {
+            return connectHook.ask(hook, req, session, protocol, ip, admitted.token())
+                    .then(Mono.defer(() -> Mono.from(open(req, res, session))));
+        }
+        return open(req, res, session);
+    }
+
+    private Publisher<Void> open(HttpServerRequest req, HttpServerResponse res, Session session) {
         if (config.compression().enabled()) {
             offerCompression(req);
         }
