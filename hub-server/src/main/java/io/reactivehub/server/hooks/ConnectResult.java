@@ -40,8 +40,11 @@ public sealed interface ConnectResult {
      * @param expiresAt when the connection expires: then the refresh hook extends it or it is
      *                  closed with 4003; null never
      */
-    record Allow(String user, @Nullable JsonNode info, List<ChannelName> channels, @Nullable Instant expiresAt)
-            implements ConnectResult {
+    record Allow(
+            String user,
+            @Nullable JsonNode info,
+            List<ChannelName> channels,
+            @Nullable Instant expiresAt) implements ConnectResult {
         public Allow {
             Objects.requireNonNull(user, "user");
             if (user.length() > MAX_USER_LENGTH) {

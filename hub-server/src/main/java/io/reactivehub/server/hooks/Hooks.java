@@ -1,12 +1,14 @@
 package io.reactivehub.server.hooks;
 
 import io.reactivehub.core.Durations;
+import io.reactivehub.server.LogText;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,32 +147,39 @@ public final class Hooks {
      * and logged once: at WARN (at most one line every 10 seconds, the others at debug), since a
      * failing backend degrades every client.
      *
-     * @param what  the hook and who asked, for the log (no client text unescaped)
+     * @param kind  the hook: connect, refresh, subscribe, publish or rpc
+     * @param who   who asked, for the log (e.g. "session 7"; no client text unescaped)
      * @param limit at most this long ({@link #timeout()}, or less)
      */
-    public <T> Mono<T> call(String what, Duration limit, java.util.function.Supplier<Mono<T>> hook) {
+    public <T> Mono<T> call(String kind, String who, Duration limit, Supplier<Mono<T>> hook) {
         return Mono.defer(hook)
-                .switchIfEmpty(Mono.error(() -> new HookException("the " + what + " hook answered nothing")))
+                .switchIfEmpty(Mono.error(() -> new HookException("the " + kind + " hook answered nothing")))
                 .timeout(limit)
-                .onErrorMap(e -> !(e instanceof HookException), e -> failure(what, limit, e))
-                .doOnError(e -> logFailure(what, e));
+                .onErrorMap(e -> failure(kind, limit, e))
+                .doOnError(e -> logFailure(who, (HookException) e));
     }
 
-    private static HookException failure(String what, Duration limit, Throwable e) {
-        if (e instanceof TimeoutException) {
-            return new HookException("the " + what + " hook did not answer within " + Durations.format(limit));
+    private static HookException failure(String kind, Duration limit, Throwable e) {
+        if (e instanceof HookException he) {
+            return he.getMessage().startsWith("the " + kind + " hook")
+                    ? he
+                    : new HookException("the " + kind + " hook: " + he.getMessage(), he.failure());
         }
-        return new HookException("the " + what + " hook failed");
+        if (e instanceof TimeoutException) {
+            return new HookException("the " + kind + " hook did not answer within " + Durations.format(limit), null);
+        }
+        return new HookException("the " + kind + " hook failed", e);
     }
 
-    private void logFailure(String what, Throwable e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
+    private void logFailure(String who, HookException e) {
+        Throwable cause = e.failure();
+        String detail = cause == null ? "" : " (" + LogText.escape(cause.toString()) + ")";
         long now = System.nanoTime();
         long last = lastWarn.get();
         if (now - last >= WARN_EVERY_NANOS && lastWarn.compareAndSet(last, now)) {
-            log.warn("{}: {} ({}; further hook failures within 10s at debug)", what, e.getMessage(), cause.toString());
+            log.warn("{}: {}{}; further hook failures within 10s at debug", who, e.getMessage(), detail);
         } else {
-            log.debug("{}: {} ({})", what, e.getMessage(), cause.toString());
+            log.debug("{}: {}{}", who, e.getMessage(), detail);
         }
     }
 
@@ -196,7 +205,10 @@ public final class Hooks {
         if (subscribe != null) s.append(" subscribe");
         if (publish != null) s.append(" publish");
         if (rpc != null) s.append(" rpc");
-        return s.append(" (timeout ").append(Durations.format(timeout)).append(')').toString();
+        return s.append(" (timeout ")
+                .append(Durations.format(timeout))
+                .append(')')
+                .toString();
     }
 
     /** Sets hooks one by one; each is optional. Not thread-safe. */
@@ -260,8 +272,11 @@ public final class Hooks {
 
         /** Cookies the connect hook sees (exact names); none by default. */
         public Builder forwardCookies(List<String> names) {
-            forwardCookies =
-                    names.stream().map(String::trim).filter(n -> !n.isEmpty()).distinct().toList();
+            forwardCookies = names.stream()
+                    .map(String::trim)
+                    .filter(n -> !n.isEmpty())
+                    .distinct()
+                    .toList();
             return this;
         }
 

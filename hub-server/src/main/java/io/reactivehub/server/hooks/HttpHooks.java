@@ -101,7 +101,8 @@ public final class HttpHooks implements AutoCloseable {
         URI subscribe = endpoints.subscribe();
         URI publish = endpoints.publish();
         URI rpc = endpoints.rpc();
-        return builder.connect(connect == null ? null : r -> post(connect, HookJson.connect(r), HookJson::connectResult))
+        return builder.connect(
+                        connect == null ? null : r -> post(connect, HookJson.connect(r), HookJson::connectResult))
                 .refresh(refresh == null ? null : r -> post(refresh, HookJson.refresh(r), HookJson::refreshResult))
                 .subscribe(
                         subscribe == null
@@ -125,11 +126,12 @@ public final class HttpHooks implements AutoCloseable {
                 .response((response, content) -> {
                     int status = response.status().code();
                     if (status != 200) {
-                        return Mono.<T>error(new HookException("the backend answered HTTP " + status));
+                        return Mono.<T>error(new HookException("backend answered with HTTP status " + status));
                     }
                     String length = response.responseHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
                     if (length != null && length.length() > 10
-                            || length != null && length.chars().allMatch(Character::isDigit)
+                            || length != null
+                                    && length.chars().allMatch(Character::isDigit)
                                     && Long.parseLong(length) > maxResponseSize) {
                         return Mono.<T>error(tooLarge());
                     }
@@ -150,7 +152,7 @@ public final class HttpHooks implements AutoCloseable {
     }
 
     private HookException tooLarge() {
-        return new HookException("the backend's answer is over " + maxResponseSize + " bytes");
+        return new HookException("answer over " + maxResponseSize + " bytes");
     }
 
     @Override

@@ -13,4 +13,9 @@ import org.jspecify.annotations.Nullable;
  * @param data    what it publishes
  * @param info    the connect hook's info for the connection, or null
  */
-public record PublishRequest(String client, String user, ChannelName channel, JsonNode data, @Nullable JsonNode info) {}
+public record PublishRequest(
+        String client,
+        String user,
+        ChannelName channel,
+        JsonNode data,
+        @Nullable JsonNode info) {}

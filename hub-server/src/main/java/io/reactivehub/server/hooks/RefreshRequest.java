@@ -10,4 +10,5 @@ import org.jspecify.annotations.Nullable;
  * @param user   its user id
  * @param info   the connect hook's info, or null
  */
-public record RefreshRequest(String client, String user, @Nullable JsonNode info) {}
+public record RefreshRequest(
+        String client, String user, @Nullable JsonNode info) {}

@@ -13,4 +13,9 @@ import org.jspecify.annotations.Nullable;
  * @param data   the call's data (JSON null when absent)
  * @param info   the connect hook's info for the connection, or null
  */
-public record RpcRequest(String client, String user, String method, JsonNode data, @Nullable JsonNode info) {}
+public record RpcRequest(
+        String client,
+        String user,
+        String method,
+        JsonNode data,
+        @Nullable JsonNode info) {}

@@ -12,4 +12,8 @@ import org.jspecify.annotations.Nullable;
  * @param channel the channel
  * @param info    the connect hook's info for the connection, or null
  */
-public record SubscribeRequest(String client, String user, ChannelName channel, @Nullable JsonNode info) {}
+public record SubscribeRequest(
+        String client,
+        String user,
+        ChannelName channel,
+        @Nullable JsonNode info) {}

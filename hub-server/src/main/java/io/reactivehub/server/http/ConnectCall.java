@@ -52,7 +52,7 @@ final class ConnectCall {
             @Nullable String token) {
         ConnectRequest request = new ConnectRequest(
                 session.id(), protocol instanceof HubProtocol ? "hub" : "raw", ip, token, headers(req), cookies(req));
-        return hooks.call("session " + session.id() + ": connect", limit, () -> hook.onConnect(request))
+        return hooks.call("connect", "session " + session.id(), limit, () -> hook.onConnect(request))
                 .doOnNext(result -> settle(session, ip, result))
                 .onErrorResume(e -> {
                     session.refuse(DisconnectReason.CONNECT_HOOK_FAILED);

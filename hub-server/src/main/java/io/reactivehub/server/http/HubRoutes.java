@@ -2,6 +2,7 @@ package io.reactivehub.server.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -30,6 +31,7 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -205,7 +207,14 @@ public final class HubRoutes {
         Session session = new Session(context, protocol, ip, admitted.principal());
         Hooks.Connect hook = config.hooks().connect();
         if (admitted.principal() == null && hook != null) {
-            return connectHook.ask(hook, req, session, protocol, ip, admitted.token())
+            // The upgrade continues on the connection's own event loop: started from the hook's
+            // thread, a frame the client sends right after the 101 could reach the HTTP decoder
+            // before the WebSocket one replaced it.
+            EventLoop[] loop = new EventLoop[1];
+            req.withConnection(c -> loop[0] = c.channel().eventLoop());
+            return connectHook
+                    .ask(hook, req, session, protocol, ip, admitted.token())
+                    .publishOn(Schedulers.fromExecutor(loop[0]))
                     .then(Mono.defer(() -> Mono.from(open(req, res, session))));
         }
         return open(req, res, session);

@@ -15,7 +15,6 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 
 /**
  * The hub protocol's commands that ask the application: subscribe and publish through their hooks,
@@ -34,7 +33,7 @@ final class HookCalls {
         Hooks.Subscribe hook = Objects.requireNonNull(hooks.subscribe());
         startCall(session);
         SubscribeRequest request = new SubscribeRequest(session.id(), session.user(), c.channel(), info(session));
-        hooks.call("session " + session.id() + ": subscribe", hooks.timeout(), () -> hook.onSubscribe(request))
+        hooks.call("subscribe", "session " + session.id(), hooks.timeout(), () -> hook.onSubscribe(request))
                 .doFinally(signal -> session.hookCallEnded())
                 .subscribe(
                         decision -> {
@@ -64,7 +63,7 @@ final class HookCalls {
         PublishRequest request = new PublishRequest(session.id(), session.user(), c.channel(), data, info(session));
         boolean queued = session.publishes()
                 .offer(() -> hooks.call(
-                                "session " + session.id() + ": publish", hooks.timeout(), () -> hook.onPublish(request))
+                                "publish", "session " + session.id(), hooks.timeout(), () -> hook.onPublish(request))
                         .doOnNext(decision -> {
                             if (!decision.allowed()) {
                                 denied(session, c.id(), "publish to " + c.channel(), decision.reason());
@@ -100,7 +99,7 @@ final class HookCalls {
         startCall(session);
         RpcRequest request = new RpcRequest(session.id(), session.user(), c.method(), c.data(), info(session));
         long maxBytes = session.config().maxReplyBytes();
-        hooks.call("session " + session.id() + ": rpc", hooks.timeout(), () -> hook.onRpc(request))
+        hooks.call("rpc", "session " + session.id(), hooks.timeout(), () -> hook.onRpc(request))
                 .doFinally(signal -> session.hookCallEnded())
                 .subscribe(
                         result -> {
@@ -122,7 +121,8 @@ final class HookCalls {
     private static void startCall(Session session) {
         if (!session.tryHookCall()) {
             throw new HubException(
-                    ErrorCode.LIMIT_EXCEEDED, "at most " + Session.MAX_HOOK_CALLS + " hook calls in flight per connection");
+                    ErrorCode.LIMIT_EXCEEDED,
+                    "at most " + Session.MAX_HOOK_CALLS + " hook calls in flight per connection");
         }
     }
 

@@ -71,8 +71,12 @@ public final class HubProtocol implements ProtocolHandler {
             }
             session.subscriptions()
                     .subscribe(channel, new Pushes(session, channel, null, null, false), null)
-                    .subscribe(null, e -> Failure.of(
-                            e, "session " + session.id() + ": server-side subscription to " + channel, session.metrics()));
+                    .subscribe(
+                            null,
+                            e -> Failure.of(
+                                    e,
+                                    "session " + session.id() + ": server-side subscription to " + channel,
+                                    session.metrics()));
         }
     }
 

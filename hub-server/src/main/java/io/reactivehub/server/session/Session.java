@@ -15,12 +15,12 @@ import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.Principal;
 import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.hooks.Hooks;
+import io.reactivehub.server.hooks.RefreshRequest;
 import io.reactivehub.server.transport.ConnectionWriter;
 import io.reactivehub.server.transport.FrameGuards;
 import io.reactivehub.server.transport.HubPipeline;
 import io.reactivehub.server.transport.SharedDeflateHandshaker;
-import io.reactivehub.server.hooks.Hooks;
-import io.reactivehub.server.hooks.RefreshRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -318,7 +318,7 @@ public final class Session {
         }
         Hooks hooks = config().hooks();
         RefreshRequest request = new RefreshRequest(id, p.subject(), p.info());
-        hooks.call("session " + id + ": refresh", hooks.timeout(), () -> hook.onRefresh(request))
+        hooks.call("refresh", "session " + id, hooks.timeout(), () -> hook.onRefresh(request))
                 .subscribe(
                         result -> c.channel().eventLoop().execute(() -> {
                             Instant next = result.expiresAt();
