@@ -107,7 +107,7 @@ final class HookOptions {
             if ((headers != null && !headers.isEmpty()) || (cookies != null && !cookies.isEmpty())) {
                 throw new IllegalArgumentException("--proxy-headers and --proxy-cookies need --proxy-connect");
             }
-            return builder.build();
+            return Hooks.NONE;
         }
         return HttpHooks.create(timeout, maxResponseSize, maxConnections)
                 .applyTo(builder, endpoints)
