@@ -30,7 +30,10 @@ public enum ErrorCode {
      * sends other commands faster than its command budget (the command was not run).
      */
     RATE_LIMITED(111),
-    /** The connection's token does not allow this channel for this operation. */
+    /**
+     * The connection's token does not allow this channel for this operation, the application's
+     * subscribe or publish hook denied it, or the channel is another user's personal channel.
+     */
     PERMISSION_DENIED(112),
     /** A token given to {@code refresh} is invalid, expired, or for another subject. */
     INVALID_TOKEN(113),
@@ -47,7 +50,15 @@ public enum ErrorCode {
      * published (and delivered). Retrying may publish it twice; check the channel's history first
      * if that matters.
      */
-    UNKNOWN_OUTCOME(118);
+    UNKNOWN_OUTCOME(118),
+    /**
+     * The application's backend (a hook: connect, refresh, subscribe, publish or rpc) could not be
+     * reached, did not answer within the hook timeout, or answered something invalid: nothing was
+     * done. Retry later.
+     */
+    HOOK_FAILED(119),
+    /** The application's backend answered an {@code rpc} with an error; the message is the backend's. */
+    RPC_ERROR(120);
 
     private final int code;
 

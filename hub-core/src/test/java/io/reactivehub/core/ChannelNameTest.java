@@ -14,6 +14,17 @@ class ChannelNameTest {
     }
 
     @Test
+    void aNameWithOneHashIsAPersonalChannelOfTheUserAfterIt() {
+        assertThat(ChannelName.of("notifications#alice").owner()).isEqualTo("alice");
+        assertThat(ChannelName.of("#bob").owner()).isEqualTo("bob");
+        assertThat(ChannelName.of("chat:room").owner()).isNull();
+        assertThat(ChannelName.personal("inbox", "carol").value()).isEqualTo("inbox#carol");
+        for (String bad : new String[] {"a#", "a#b#c", "#"}) {
+            assertThat(ChannelName.isValid(bad)).as(bad).isFalse();
+        }
+    }
+
+    @Test
     void rejectsEmptyNamesWithInvalidChannelCode() {
         assertThatThrownBy(() -> ChannelName.of(""))
                 .isInstanceOfSatisfying(

@@ -19,14 +19,21 @@ public final class CloseCodes {
     public static final int POLICY_VIOLATION = 1008;
     /** A message larger than the server's maximum message size. */
     public static final int MESSAGE_TOO_BIG = 1009;
-    /** The broker (Redis) is unreachable, so a raw-protocol message could not be published: reconnect later. */
+    /**
+     * Try again later: the broker (Redis) is unreachable, so a raw-protocol message could not be
+     * published; or the application's connect hook (or, at expiry, its refresh hook) failed.
+     */
     public static final int TRY_AGAIN_LATER = 1013;
     /** The connection's delivery queue overflowed under the disconnect policy: it read too slowly. */
     public static final int SLOW_CONSUMER = 4001;
     /** The connection sent nothing, not even a pong, for the idle timeout. */
     public static final int IDLE_TIMEOUT = 4002;
-    /** The connection's token expired and was not refreshed. */
+    /** The connection's token expired and was not refreshed, or the refresh hook ended the connection. */
     public static final int TOKEN_EXPIRED = 4003;
+    /** The application's connect hook refused the connection (unless it chose a code of 4100-4499). */
+    public static final int CONNECT_REFUSED = 4006;
+    /** The user has the most connections allowed on this node ({@code --max-connections-per-user}). */
+    public static final int USER_CONNECTION_LIMIT = 4007;
 
     private CloseCodes() {}
 }

@@ -8,6 +8,7 @@ import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.server.http.HubRoutes;
 import io.reactivehub.server.session.DisconnectReason;
 import io.reactivehub.server.session.Session;
+import io.reactivehub.server.session.SessionRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -161,6 +162,14 @@ public final class HubServer implements AutoCloseable {
     /** Open WebSocket connections now. */
     public int connections() {
         return routes.sessions().size();
+    }
+
+    /**
+     * The open sessions, with the index of them by user id ({@link SessionRegistry#sessionsOf}):
+     * this node's only.
+     */
+    public SessionRegistry sessions() {
+        return routes.sessions();
     }
 
     /** Connections accepted and not upgraded now (handshaking, or plain HTTP requests). */

@@ -8,6 +8,7 @@ import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.reactivehub.core.ChannelName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +38,9 @@ import org.jspecify.annotations.Nullable;
  * Immutable, thread-safe.
  */
 public final class TokenVerifier {
+    /** Most channels the {@code channels} claim may name. */
+    public static final int MAX_CHANNELS = 1000;
+
     private final JWSAlgorithm algorithm;
     private final JWSVerifier verifier;
     private final Clock clock;
@@ -176,7 +180,14 @@ public final class TokenVerifier {
             }
         }
         String subject = claims.getSubject() == null ? "" : claims.getSubject();
-        return new Principal(subject, stringList(claims, "subs"), stringList(claims, "pubs"), exp.toInstant());
+        return new Principal(
+                subject,
+                stringList(claims, "subs"),
+                stringList(claims, "pubs"),
+                exp.toInstant(),
+                true,
+                null,
+                channels(claims));
     }
 
     private static List<String> stringList(JWTClaimsSet claims, String name) {
@@ -186,6 +197,20 @@ public final class TokenVerifier {
         } catch (ParseException e) {
             throw new InvalidTokenException("claim '" + name + "' must be a list of channel patterns");
         }
+    }
+
+    /** Claim {@code channels}: what the server subscribes the connection to at once. */
+    private static List<ChannelName> channels(JWTClaimsSet claims) {
+        List<String> names = stringList(claims, "channels");
+        if (names.size() > MAX_CHANNELS) {
+            throw new InvalidTokenException("claim 'channels' names more than " + MAX_CHANNELS + " channels");
+        }
+        for (String name : names) {
+            if (!ChannelName.isValid(name)) {
+                throw new InvalidTokenException("claim 'channels' holds an invalid channel name");
+            }
+        }
+        return names.stream().map(ChannelName::of).toList();
     }
 
     private static PublicKey readPublicKey(Path pem) {

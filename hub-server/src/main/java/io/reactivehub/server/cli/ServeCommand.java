@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 import sun.misc.Signal;
@@ -127,6 +128,18 @@ final class ServeCommand implements Callable<Integer> {
             description = "Open connections from one address; more get HTTP 429 (HUB_MAX_CONNECTIONS_PER_IP). "
                     + "Default: ${DEFAULT-VALUE}")
     int maxConnectionsPerIp;
+
+    @Option(
+            names = "--max-connections-per-user",
+            paramLabel = "N",
+            defaultValue =
+                    "${env:HUB_MAX_CONNECTIONS_PER_USER:-" + ConnectionLimits.DEFAULT_MAX_CONNECTIONS_PER_USER + "}",
+            description = "Open connections of one user (token subject or connect-hook user) on this node; more are "
+                    + "closed at once with 4007 (HUB_MAX_CONNECTIONS_PER_USER). Default: ${DEFAULT-VALUE}")
+    int maxConnectionsPerUser;
+
+    @Mixin
+    HookOptions hookOptions = new HookOptions();
 
     @Option(
             names = "--max-subscriptions",
@@ -389,6 +402,9 @@ final class ServeCommand implements Callable<Integer> {
                     + LogText.maskUserInfo(e.getMessage()));
             return 1;
         }
+        if (config.hooks().any()) {
+            LOG.info("{}", config.hooks());
+        }
         if (!config.channelRules().rules().isEmpty()) {
             LOG.info("channel options: {}", config.channelRules());
         }
@@ -453,7 +469,8 @@ final class ServeCommand implements Callable<Integer> {
                         maxPendingConnections,
                         maxPendingConnectionsPerIp,
                         commandRate,
-                        commandBurst))
+                        commandBurst,
+                        maxConnectionsPerUser))
                 .tls(
                         tlsCert == null
                                 ? null
@@ -469,6 +486,7 @@ final class ServeCommand implements Callable<Integer> {
                 .historyLimits(new HistoryLimits(maxHistoryChannels, maxHistoryBytes))
                 .redis(redis, redisTimeout, presenceTtl)
                 .demo(!noDemo)
+                .hooks(hookOptions.hooks())
                 .build();
     }
 

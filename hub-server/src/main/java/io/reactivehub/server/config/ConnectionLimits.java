@@ -40,6 +40,10 @@ import org.jspecify.annotations.Nullable;
  *                            sustained; more get error 111 ({@value #DEFAULT_COMMAND_RATE} by default)
  * @param commandBurst        such commands a connection may send at once above the rate
  *                            ({@value #DEFAULT_COMMAND_BURST} by default)
+ * @param maxConnectionsPerUser open connections of one user (a token's subject, or the user the
+ *                            connect hook names; anonymous connections are not counted) on this
+ *                            node; more are closed at once with 4007
+ *                            ({@value #DEFAULT_MAX_CONNECTIONS_PER_USER} by default)
  */
 public record ConnectionLimits(
         int maxConnections,
@@ -53,7 +57,8 @@ public record ConnectionLimits(
         int maxPendingConnections,
         int maxPendingConnectionsPerIp,
         int commandRate,
-        int commandBurst) {
+        int commandBurst,
+        int maxConnectionsPerUser) {
     public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
     public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 20_000;
     public static final int DEFAULT_MAX_SUBSCRIPTIONS = 1000;
@@ -65,6 +70,7 @@ public record ConnectionLimits(
     public static final int DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP = 1000;
     public static final int DEFAULT_COMMAND_RATE = 50;
     public static final int DEFAULT_COMMAND_BURST = 200;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_USER = 100;
     /** Publishes (or other commands) refused in a row after which a connection is closed with 1008. */
     public static final int ABUSE_THRESHOLD = 100;
 
@@ -96,7 +102,38 @@ public record ConnectionLimits(
                 DEFAULT_MAX_PENDING_CONNECTIONS,
                 DEFAULT_MAX_PENDING_CONNECTIONS_PER_IP,
                 DEFAULT_COMMAND_RATE,
-                DEFAULT_COMMAND_BURST);
+                DEFAULT_COMMAND_BURST,
+                DEFAULT_MAX_CONNECTIONS_PER_USER);
+    }
+
+    /** The first twelve limits, with the default per-user connection limit. */
+    public ConnectionLimits(
+            int maxConnections,
+            int maxConnectionsPerIp,
+            int maxSubscriptions,
+            int publishRate,
+            int publishBurst,
+            List<String> allowedOrigins,
+            Duration handshakeTimeout,
+            Duration keepAliveTimeout,
+            int maxPendingConnections,
+            int maxPendingConnectionsPerIp,
+            int commandRate,
+            int commandBurst) {
+        this(
+                maxConnections,
+                maxConnectionsPerIp,
+                maxSubscriptions,
+                publishRate,
+                publishBurst,
+                allowedOrigins,
+                handshakeTimeout,
+                keepAliveTimeout,
+                maxPendingConnections,
+                maxPendingConnectionsPerIp,
+                commandRate,
+                commandBurst,
+                DEFAULT_MAX_CONNECTIONS_PER_USER);
     }
 
     public ConnectionLimits {
@@ -114,6 +151,7 @@ public record ConnectionLimits(
         positive("maxPendingConnectionsPerIp", maxPendingConnectionsPerIp);
         positive("commandRate", commandRate);
         positive("commandBurst", commandBurst);
+        positive("maxConnectionsPerUser", maxConnectionsPerUser);
     }
 
     private static void positive(String name, Duration value) {
@@ -150,6 +188,11 @@ public record ConnectionLimits(
         return copy(c -> c.allowedOrigins = origins);
     }
 
+    /** These limits with another per-user connection limit. */
+    public ConnectionLimits withMaxConnectionsPerUser(int max) {
+        return copy(c -> c.maxConnectionsPerUser = max);
+    }
+
     /** These limits with another command budget. */
     public ConnectionLimits withCommandRate(int rate, int burst) {
         return copy(c -> {
@@ -184,7 +227,8 @@ public record ConnectionLimits(
                 c.maxPendingConnections,
                 c.maxPendingConnectionsPerIp,
                 c.commandRate,
-                c.commandBurst);
+                c.commandBurst,
+                c.maxConnectionsPerUser);
     }
 
     /** The components, mutable, for {@link #copy}. */
@@ -201,6 +245,7 @@ public record ConnectionLimits(
         int maxPendingConnectionsPerIp;
         int commandRate;
         int commandBurst;
+        int maxConnectionsPerUser;
 
         Components(ConnectionLimits from) {
             maxConnections = from.maxConnections;
@@ -215,6 +260,7 @@ public record ConnectionLimits(
             maxPendingConnectionsPerIp = from.maxPendingConnectionsPerIp;
             commandRate = from.commandRate;
             commandBurst = from.commandBurst;
+            maxConnectionsPerUser = from.maxConnectionsPerUser;
         }
     }
 

@@ -8,6 +8,7 @@ import io.reactivehub.core.broker.HistoryLimits;
 import io.reactivehub.core.broker.LocalBroker;
 import io.reactivehub.core.redis.RedisBroker;
 import io.reactivehub.server.auth.TokenVerifier;
+import io.reactivehub.server.hooks.Hooks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -51,6 +52,8 @@ import org.jspecify.annotations.Nullable;
  *                       refreshing it ({@value #DEFAULT_PRESENCE_TTL})
  * @param demo           serve the browser client ({@code /hub.js}, {@code /hub.d.ts}) and the chat
  *                       demo page ({@code /demo/}); true by default
+ * @param hooks          the application's connect, refresh, subscribe, publish and rpc hooks
+ *                       ({@link Hooks#NONE} by default: the hub decides alone)
  */
 public record ServerConfig(
         String host,
@@ -71,7 +74,8 @@ public record ServerConfig(
         @Nullable String redis,
         Duration redisTimeout,
         Duration presenceTtl,
-        boolean demo) {
+        boolean demo,
+        Hooks hooks) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
@@ -104,7 +108,8 @@ public record ServerConfig(
             null,
             Durations.parse(DEFAULT_REDIS_TIMEOUT),
             Durations.parse(DEFAULT_PRESENCE_TTL),
-            true);
+            true,
+            Hooks.NONE);
 
     /**
      * permessage-deflate (RFC 7692).
@@ -185,6 +190,7 @@ public record ServerConfig(
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(channelRules, "channelRules");
         Objects.requireNonNull(historyLimits, "historyLimits");
+        Objects.requireNonNull(hooks, "hooks");
         positive("closeTimeout", closeTimeout);
         positive("pingInterval", pingInterval);
         positive("shutdownGrace", shutdownGrace);
@@ -285,6 +291,10 @@ public record ServerConfig(
         return toBuilder().compression(newCompression).build();
     }
 
+    public ServerConfig withHooks(Hooks newHooks) {
+        return toBuilder().hooks(newHooks).build();
+    }
+
     public ServerConfig withApiKey(@Nullable String newApiKey) {
         return toBuilder().apiKey(newApiKey).build();
     }
@@ -310,6 +320,7 @@ public record ServerConfig(
         private Duration redisTimeout;
         private Duration presenceTtl;
         private boolean demo;
+        private Hooks hooks;
 
         private Builder(ServerConfig from) {
             host = from.host;
@@ -331,6 +342,7 @@ public record ServerConfig(
             redisTimeout = from.redisTimeout;
             presenceTtl = from.presenceTtl;
             demo = from.demo;
+            hooks = from.hooks;
         }
 
         public Builder host(String value) {
@@ -419,6 +431,12 @@ public record ServerConfig(
             return this;
         }
 
+        /** The application's hooks ({@link Hooks#NONE} by default); the server closes them when it stops. */
+        public Builder hooks(Hooks value) {
+            hooks = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException or NullPointerException for an invalid combination */
         public ServerConfig build() {
             return new ServerConfig(
@@ -440,7 +458,8 @@ public record ServerConfig(
                     redis,
                     redisTimeout,
                     presenceTtl,
-                    demo);
+                    demo,
+                    hooks);
         }
     }
 }

@@ -31,10 +31,17 @@ import reactor.netty.http.server.HttpServerResponse;
 final class Admission {
     private static final Logger log = LoggerFactory.getLogger(Admission.class);
 
-    /** The outcome: a principal to open a session for (null when the hub runs open), or a refusal. */
+    /**
+     * The outcome: a principal to open a session for (null when the hub runs open or the connect
+     * hook decides), or a refusal.
+     */
     sealed interface Result permits Admitted, Refused {}
 
-    record Admitted(@Nullable Principal principal) implements Result {}
+    /**
+     * @param principal from a verified token; null when there is none to verify
+     * @param token     the credentials as sent, for the connect hook, when no token verifier takes them
+     */
+    record Admitted(@Nullable Principal principal, @Nullable String token) implements Result {}
 
     /** Sends the refusal. */
     @FunctionalInterface
@@ -87,17 +94,25 @@ final class Admission {
         return authenticate(req, ip);
     }
 
+    /**
+     * With a token verifier, a token sent must be valid (401 otherwise) and then skips the connect
+     * hook; without a token, the connect hook decides if there is one (else 401). Without a
+     * verifier, the connect hook (if any) gets the token as sent.
+     */
     private Result authenticate(HttpServerRequest req, String ip) {
         TokenVerifier tokens = config.tokens();
-        if (tokens == null) {
-            return new Admitted(null);
-        }
         String token = token(req);
+        if (tokens == null) {
+            return new Admitted(null, token);
+        }
         if (token == null) {
+            if (config.hooks().connect() != null) {
+                return new Admitted(null, null);
+            }
             return unauthorized(ip, true, "missing token: send Authorization: Bearer <jwt> or ?token=<jwt>");
         }
         try {
-            return new Admitted(tokens.verify(token));
+            return new Admitted(tokens.verify(token), null);
         } catch (TokenVerifier.InvalidTokenException e) {
             return unauthorized(ip, false, e.getMessage());
         }

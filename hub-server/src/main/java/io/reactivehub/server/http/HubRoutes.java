@@ -2,6 +2,7 @@ package io.reactivehub.server.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -16,6 +17,7 @@ import io.reactivehub.core.codec.HubPushCodec;
 import io.reactivehub.core.codec.RawFrameCodec;
 import io.reactivehub.server.HubMetrics;
 import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.hooks.Hooks;
 import io.reactivehub.server.protocol.HubProtocol;
 import io.reactivehub.server.protocol.RawProtocol;
 import io.reactivehub.server.session.ProtocolHandler;
@@ -29,6 +31,7 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -58,6 +61,7 @@ public final class HubRoutes {
     private final SharedDeflateHandshaker deflate;
     private final WebsocketServerSpec spec;
     private final @Nullable StaticAssets assets;
+    private final ConnectCall connectHook;
     private volatile boolean draining;
 
     public HubRoutes(Hub hub, ServerConfig config) {
@@ -81,6 +85,7 @@ public final class HubRoutes {
                 .compress(false)
                 .build();
         this.assets = config.demo() ? new StaticAssets() : null;
+        this.connectHook = new ConnectCall(config);
     }
 
     /** Adds every route of the hub (with {@link ServerConfig#demo()}, the browser client and demo page too). */
@@ -117,6 +122,7 @@ public final class HubRoutes {
     /** Releases what the routes hold outside the server (the JVM meters' listeners). */
     public void close() {
         context.metrics().close();
+        config.hooks().close();
     }
 
     /** The open sessions. */
@@ -180,7 +186,7 @@ public final class HubRoutes {
                     res,
                     HttpResponseStatus.BAD_REQUEST,
                     "invalid channel name: 1 to " + ChannelName.MAX_LENGTH
-                            + " characters from A-Z a-z 0-9 _ - . : @ = ~");
+                            + " characters from A-Z a-z 0-9 _ - . : @ = ~ and one # (as %23)");
         }
         return raw(req, res, ChannelName.of(name));
     }
@@ -196,7 +202,25 @@ public final class HubRoutes {
         if (result instanceof Admission.Refused refused) {
             return refused.send(res);
         }
-        Session session = new Session(context, protocol, Admission.ip(req), ((Admission.Admitted) result).principal());
+        Admission.Admitted admitted = (Admission.Admitted) result;
+        String ip = Admission.ip(req);
+        Session session = new Session(context, protocol, ip, admitted.principal());
+        Hooks.Connect hook = config.hooks().connect();
+        if (admitted.principal() == null && hook != null) {
+            // The upgrade continues on the connection's own event loop: started from the hook's
+            // thread, a frame the client sends right after the 101 could reach the HTTP decoder
+            // before the WebSocket one replaced it.
+            EventLoop[] loop = new EventLoop[1];
+            req.withConnection(c -> loop[0] = c.channel().eventLoop());
+            return connectHook
+                    .ask(hook, req, session, protocol, ip, admitted.token())
+                    .publishOn(Schedulers.fromExecutor(loop[0]))
+                    .then(Mono.defer(() -> Mono.from(open(req, res, session))));
+        }
+        return open(req, res, session);
+    }
+
+    private Publisher<Void> open(HttpServerRequest req, HttpServerResponse res, Session session) {
         if (config.compression().enabled()) {
             offerCompression(req);
         }

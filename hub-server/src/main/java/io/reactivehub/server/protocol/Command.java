@@ -36,6 +36,9 @@ public sealed interface Command {
     /** {@code {"op":"ping"}} */
     record Ping(JsonNode id) implements Command {}
 
+    /** {@code {"op":"rpc","method":"m","data":<any JSON>}}; {@code data} is JSON null when absent. */
+    record Rpc(JsonNode id, String method, JsonNode data) implements Command {}
+
     /**
      * {@code {"op":"refresh","token":"<jwt>"}}; {@code token} is the field as sent, checked by the
      * protocol once it knows authentication is on.

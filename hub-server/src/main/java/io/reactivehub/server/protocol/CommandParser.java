@@ -63,6 +63,7 @@ public final class CommandParser {
             case "presence" -> new Command.Presence(id, channel(command));
             case "ping" -> new Command.Ping(id);
             case "refresh" -> new Command.Refresh(id, command.path("token"));
+            case "rpc" -> rpc(id, command);
             default -> throw new HubException(ErrorCode.UNKNOWN_OP, "unknown op '" + op.asText() + "'");
         };
     }
@@ -74,6 +75,19 @@ public final class CommandParser {
             throw new HubException(ErrorCode.MISSING_FIELD, "missing field 'data'");
         }
         return new Command.Publish(id, channel, HubJson.payload(data));
+    }
+
+    /** Longest rpc method name, in characters. */
+    public static final int MAX_METHOD_LENGTH = 128;
+
+    private static Command rpc(JsonNode id, JsonNode command) {
+        String method = text(command.path("method"), "method");
+        if (method.isEmpty() || method.length() > MAX_METHOD_LENGTH) {
+            throw new HubException(
+                    ErrorCode.INVALID_FIELD, "'method' must be 1 to " + MAX_METHOD_LENGTH + " characters");
+        }
+        JsonNode data = command.get("data");
+        return new Command.Rpc(id, method, data == null ? NullNode.getInstance() : data);
     }
 
     private static Command history(JsonNode id, JsonNode command) {

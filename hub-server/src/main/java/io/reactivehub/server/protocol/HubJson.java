@@ -21,6 +21,8 @@ import io.reactivehub.core.codec.HubPushCodec;
 import io.reactivehub.core.codec.WireBuffers;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -125,14 +127,45 @@ public final class HubJson {
         return reply;
     }
 
-    /** A presence reply: {@code "clients":[{"client":"...","user":"..."}]}. */
+    /**
+     * A presence reply: {@code "clients":[{"client":"...","user":"..."}]}, one entry per connection,
+     * and per user: {@code "users":{"alice":2}} (connections by user id; connections without a
+     * user are not in it) and {@code "userCount"}: how many distinct users.
+     */
     public static ObjectNode presence(@Nullable JsonNode id, List<ClientInfo> clients) {
         ObjectNode reply = ok(id);
         ArrayNode list = reply.putArray("clients");
+        Map<String, Integer> users = new TreeMap<>();
         for (ClientInfo c : clients) {
             list.add(client(c));
+            if (c.user() != null && !c.user().isEmpty()) {
+                users.merge(c.user(), 1, Integer::sum);
+            }
         }
+        ObjectNode perUser = reply.putObject("users");
+        users.forEach(perUser::put);
+        reply.put("userCount", users.size());
         return reply;
+    }
+
+    /** An rpc's reply: {@code {"id":..,"ok":true,"data":...}}. */
+    public static ObjectNode rpc(JsonNode id, JsonNode data) {
+        ObjectNode reply = ok(id);
+        reply.set("data", data);
+        return reply;
+    }
+
+    /**
+     * A server-side subscription made at connect: {@code {"channel":"c","subscribed":{"offset":..,
+     * "epoch":".."}}}; pushes of the channel follow.
+     */
+    public static ObjectNode subscribedPush(ChannelName channel, SubscribeResult result) {
+        ObjectNode push = MAPPER.createObjectNode();
+        push.put("channel", channel.value());
+        ObjectNode position = push.putObject("subscribed");
+        position.put("offset", result.position().offset());
+        position.put("epoch", result.position().epoch());
+        return push;
     }
 
     /** {@code {"channel":"c","join":{...}}} or {@code "leave"}. */

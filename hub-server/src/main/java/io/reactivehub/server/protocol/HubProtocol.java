@@ -21,6 +21,7 @@ import io.reactivehub.server.session.Deliveries;
 import io.reactivehub.server.session.ProtocolHandler;
 import io.reactivehub.server.session.Session;
 import io.reactivehub.server.session.Subscriptions;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +46,39 @@ public final class HubProtocol implements ProtocolHandler {
         return deflate ? compressed : HubPushCodec.INSTANCE;
     }
 
+    /**
+     * Subscribes the connection to its server-side channels (the token's {@code channels} claim or
+     * the connect hook's answer), within the subscription limit; each confirmed one is announced
+     * with a {@code subscribed} push.
+     */
     @Override
-    public void opened(Session session) {}
+    public void opened(Session session) {
+        Principal principal = session.principal();
+        if (principal == null || principal.channels().isEmpty()) {
+            return;
+        }
+        int max = session.config().limits().maxSubscriptions();
+        for (ChannelName channel : principal.channels()) {
+            if (session.subscriptions().count() >= max) {
+                log.info(
+                        "session {}: more server-side channels than the subscription limit {}; the rest left out",
+                        session.id(),
+                        max);
+                return;
+            }
+            if (session.subscriptions().contains(channel)) {
+                continue;
+            }
+            session.subscriptions()
+                    .subscribe(channel, new Pushes(session, channel, null, null, false), null)
+                    .subscribe(
+                            null,
+                            e -> Failure.of(
+                                    e,
+                                    "session " + session.id() + ": server-side subscription to " + channel,
+                                    session.metrics()));
+        }
+    }
 
     @Override
     public void onFrame(Session session, WebSocketFrame frame) {
@@ -95,29 +127,58 @@ public final class HubProtocol implements ProtocolHandler {
             presence(session, c);
         } else if (command instanceof Command.Refresh c) {
             refresh(session, c);
+        } else if (command instanceof Command.Rpc c) {
+            HookCalls.rpc(session, c);
         } else {
             reply(session, HubJson.ok(command.id())); // ping
         }
     }
 
+    /**
+     * In order: already subscribed (106); another user's personal channel (112); a token whose
+     * {@code subs} allow the channel subscribes at once; otherwise the subscribe hook decides if
+     * there is one, else the token (112 when it does not allow it); then the subscription limit (110).
+     */
     private void subscribe(Session session, Command.Subscribe c) {
         ChannelName channel = c.channel();
         if (session.subscriptions().contains(channel)) {
             throw new HubException(ErrorCode.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
         }
+        if (!session.owns(channel)) {
+            throw new HubException(ErrorCode.PERMISSION_DENIED, "the personal channel of another user: " + channel);
+        }
+        Principal principal = session.principal();
+        boolean tokenAllows = principal != null && principal.fromToken() && principal.maySubscribe(channel);
+        if (session.config().hooks().subscribe() != null && !tokenAllows) {
+            checkSubscriptionLimit(session);
+            HookCalls.subscribe(session, c);
+            return;
+        }
         if (!session.maySubscribe(channel)) {
             throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to subscribe to " + channel);
         }
+        checkSubscriptionLimit(session);
+        attach(session, c, null);
+    }
+
+    static void checkSubscriptionLimit(Session session) {
         int max = session.config().limits().maxSubscriptions();
         if (session.subscriptions().count() >= max) {
             throw new HubException(ErrorCode.LIMIT_EXCEEDED, "at most " + max + " subscriptions per connection");
         }
-        // The reply is sent by the listener's onSubscribed: once the broker delivers the channel
-        // here, before any recovered or live push; whatever is published after the client reads it
-        // reaches the client.
+    }
+
+    /**
+     * The subscription itself. The reply is sent by the listener's onSubscribed: once the broker
+     * delivers the channel here, before any recovered or live push; whatever is published after
+     * the client reads it reaches the client.
+     *
+     * @param info the subscribe hook's info, sent in the reply; or null
+     */
+    static void attach(Session session, Command.Subscribe c, @Nullable JsonNode info) {
         session.subscriptions()
-                .subscribe(channel, new Pushes(session, c), c.recover())
-                .subscribe(null, e -> failed(session, c.id(), "subscribe to " + channel, e));
+                .subscribe(c.channel(), new Pushes(session, c.channel(), c, info, c.joinLeave()), c.recover())
+                .subscribe(null, e -> failed(session, c.id(), "subscribe to " + c.channel(), e));
     }
 
     private void publish(Session session, Command.Publish c) {
@@ -129,19 +190,40 @@ public final class HubProtocol implements ProtocolHandler {
                     ErrorCode.RATE_LIMITED,
                     "publish rate limit exceeded (" + session.config().limits().publishRate() + " msg/s)");
         }
+        if (session.config().hooks().publish() != null) {
+            HookCalls.publish(session, c);
+            return;
+        }
+        send(session, c, c.payload());
+    }
+
+    /** Publishes {@code payload} (the client's, or the publish hook's replacement) and replies. */
+    static void send(Session session, Command.Publish c, byte[] payload) {
         long start = System.nanoTime();
         session.hub()
-                .publish(c.channel(), c.payload(), PayloadType.JSON)
+                .publish(c.channel(), payload, PayloadType.JSON)
                 .subscribe(
                         result -> {
-                            session.metrics().published(c.payload().length, start);
+                            session.metrics().published(payload.length, start);
                             reply(session, HubJson.published(c.id(), result));
                         },
                         e -> failed(session, c.id(), "publish to " + c.channel(), e));
     }
 
+    /**
+     * Reading a channel (history, presence) takes what subscribing takes without asking the hook:
+     * the token allows it, or (with a subscribe hook) the connection subscribes to it now.
+     */
+    private static boolean mayRead(Session session, ChannelName channel) {
+        if (session.config().hooks().subscribe() == null) {
+            return session.maySubscribe(channel);
+        }
+        Principal p = session.principal();
+        return session.subscriptions().contains(channel) || (p != null && p.fromToken() && p.maySubscribe(channel));
+    }
+
     private void history(Session session, Command.History c) {
-        if (!session.maySubscribe(c.channel())) {
+        if (!mayRead(session, c.channel())) {
             throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to read " + c.channel());
         }
         session.hub()
@@ -155,7 +237,7 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     private void presence(Session session, Command.Presence c) {
-        if (!session.maySubscribe(c.channel())) {
+        if (!mayRead(session, c.channel())) {
             throw new HubException(ErrorCode.PERMISSION_DENIED, "not allowed to read " + c.channel());
         }
         session.hub()
@@ -175,6 +257,10 @@ public final class HubProtocol implements ProtocolHandler {
         if (tokens == null || current == null) {
             throw new HubException(ErrorCode.INVALID_FIELD, "authentication is off: nothing to refresh");
         }
+        if (!current.fromToken()) {
+            throw new HubException(
+                    ErrorCode.INVALID_FIELD, "the connect hook allowed this connection: its refresh hook extends it");
+        }
         Principal next;
         try {
             next = tokens.verify(CommandParser.text(c.token(), "token"));
@@ -189,7 +275,7 @@ public final class HubProtocol implements ProtocolHandler {
         session.refreshed(next);
         withdraw(session, next);
         ObjectNode reply = HubJson.ok(c.id());
-        reply.put("expires", next.expiresAt().getEpochSecond());
+        reply.put("expires", java.util.Objects.requireNonNull(next.expiresAt()).getEpochSecond());
         reply(session, reply);
     }
 
@@ -221,12 +307,12 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     /** Answers a failed asynchronous operation with its error code. */
-    private void failed(Session session, JsonNode id, String what, Throwable e) {
+    static void failed(Session session, JsonNode id, String what, Throwable e) {
         Failure failure = Failure.of(e, "session " + session.id() + ": " + what, session.metrics());
         reject(session, id, failure.code(), failure.message());
     }
 
-    private void reject(Session session, JsonNode id, ErrorCode code, String message) {
+    static void reject(Session session, JsonNode id, ErrorCode code, String message) {
         if (session.mayLogMisbehaviour()) {
             log.info("session {}: rejected command: {} {}", session.id(), code.code(), LogText.escape(message));
         }
@@ -234,7 +320,7 @@ public final class HubProtocol implements ProtocolHandler {
         reply(session, HubJson.error(id, code, message));
     }
 
-    private static void reply(Session session, ObjectNode reply) {
+    static void reply(Session session, ObjectNode reply) {
         session.send(HubJson.frame(reply));
     }
 
@@ -244,36 +330,57 @@ public final class HubProtocol implements ProtocolHandler {
     }
 
     /**
-     * A subscription's listener: its reply on subscribe, messages encoded once for every
-     * subscriber, join/leave pushes if asked for, and an {@code unsubscribed} push when this node
-     * lost messages of the channel.
+     * A subscription's listener: its reply on subscribe (or, for a server-side subscription, a
+     * {@code subscribed} push), messages encoded once for every subscriber, join/leave pushes if
+     * asked for, and an {@code unsubscribed} push when this node lost messages of the channel.
      */
     private static final class Pushes extends Deliveries {
         private final Session session;
-        private final Command.Subscribe command;
+        private final ChannelName channel;
+        private final Command.@Nullable Subscribe command;
+        private final @Nullable JsonNode info;
+        private final boolean joinLeave;
 
-        Pushes(Session session, Command.Subscribe command) {
+        Pushes(
+                Session session,
+                ChannelName channel,
+                Command.@Nullable Subscribe command,
+                @Nullable JsonNode info,
+                boolean joinLeave) {
             super(session);
             this.session = session;
+            this.channel = channel;
             this.command = command;
+            this.info = info;
+            this.joinLeave = joinLeave;
         }
 
         @Override
         public void onSubscribed(SubscribeResult result) {
             // Not sent if the subscription ended first (unsubscribed while pending: error 107).
-            confirm(() -> reply(session, HubJson.subscribed(command.id(), result, command.recover() != null)));
+            Command.Subscribe c = command;
+            if (c == null) {
+                confirm(() -> reply(session, HubJson.subscribedPush(channel, result)));
+                return;
+            }
+            confirm(() -> {
+                ObjectNode reply = HubJson.subscribed(c.id(), result, c.recover() != null);
+                if (info != null) {
+                    reply.set("info", info);
+                }
+                reply(session, reply);
+            });
         }
 
         @Override
         public void onPresence(PresenceEvent event) {
-            if (command.joinLeave() && active()) {
-                reply(session, HubJson.presencePush(command.channel(), event));
+            if (joinLeave && active()) {
+                reply(session, HubJson.presencePush(channel, event));
             }
         }
 
         @Override
         public void onInterrupted() {
-            ChannelName channel = command.channel();
             stop();
             if (session.subscriptions().unsubscribe(channel)) {
                 session.metrics().resubscribeRequested();

@@ -9,6 +9,7 @@ import io.reactivehub.core.Codec;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.codec.RawFrameCodec;
+import io.reactivehub.server.hooks.Hooks;
 import io.reactivehub.server.session.Deliveries;
 import io.reactivehub.server.session.DisconnectReason;
 import io.reactivehub.server.session.ProtocolHandler;
@@ -44,6 +45,14 @@ public final class RawProtocol implements ProtocolHandler {
 
     @Override
     public void opened(Session session) {
+        Hooks hooks = session.config().hooks();
+        if (hooks.subscribe() != null || hooks.publish() != null) {
+            // The raw protocol has no replies to carry a hook's answer: with subscribe or publish
+            // hooks it would be a way around them.
+            log.info("session {}: raw protocol while subscribe/publish hooks are on; closing with 1008", session.id());
+            session.close(DisconnectReason.policyViolation("the raw protocol is off with subscribe or publish hooks"));
+            return;
+        }
         if (!session.maySubscribe(channel)) {
             log.info("session {}: token does not allow subscribing to {}; closing with 1008", session.id(), channel);
             session.close(DisconnectReason.policyViolation("not allowed to subscribe to " + channel));

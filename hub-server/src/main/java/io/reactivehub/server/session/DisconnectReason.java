@@ -19,6 +19,14 @@ public record DisconnectReason(int code, String reason) {
     public static final DisconnectReason IDLE_TIMEOUT = new DisconnectReason(CloseCodes.IDLE_TIMEOUT, "idle timeout");
     public static final DisconnectReason TOKEN_EXPIRED =
             new DisconnectReason(CloseCodes.TOKEN_EXPIRED, "token expired");
+    public static final DisconnectReason CONNECTION_EXPIRED =
+            new DisconnectReason(CloseCodes.TOKEN_EXPIRED, "connection expired");
+    public static final DisconnectReason CONNECT_HOOK_FAILED =
+            new DisconnectReason(CloseCodes.TRY_AGAIN_LATER, "connect hook unavailable, try again later");
+    public static final DisconnectReason REFRESH_HOOK_FAILED =
+            new DisconnectReason(CloseCodes.TRY_AGAIN_LATER, "refresh hook unavailable, reconnect later");
+    public static final DisconnectReason USER_CONNECTION_LIMIT =
+            new DisconnectReason(CloseCodes.USER_CONNECTION_LIMIT, "too many connections for this user");
 
     /** A close frame's payload is at most 125 bytes: the code's 2 and the reason's 123. */
     private static final int MAX_REASON_BYTES = 123;

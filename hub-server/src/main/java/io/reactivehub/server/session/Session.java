@@ -15,11 +15,15 @@ import io.reactivehub.server.LogText;
 import io.reactivehub.server.auth.Principal;
 import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.hooks.Hooks;
+import io.reactivehub.server.hooks.RefreshRequest;
 import io.reactivehub.server.transport.ConnectionWriter;
 import io.reactivehub.server.transport.FrameGuards;
 import io.reactivehub.server.transport.HubPipeline;
 import io.reactivehub.server.transport.SharedDeflateHandshaker;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -71,6 +75,20 @@ public final class Session {
     private volatile @Nullable Codec codec;
 
     private @Nullable ScheduledFuture<?> expiry;
+    /** Why the connection closes as soon as it opens (the connect hook refused it), or null. */
+    private volatile @Nullable DisconnectReason refusal;
+    /** The user id this session is indexed under in the registry, once open; null when not indexed. */
+    private volatile @Nullable String indexedUser;
+
+    private static final AtomicIntegerFieldUpdater<Session> HOOK_CALLS =
+            AtomicIntegerFieldUpdater.newUpdater(Session.class, "hookCalls");
+    /** Hook calls (subscribe, rpc) in flight for this connection. */
+    private volatile int hookCalls;
+    /** This connection's publishes through the publish hook, in order; made at the first (idle connections carry none). */
+    private @Nullable CallQueue publishes;
+
+    /** Hook calls one connection may have in flight (and publishes waiting for the publish hook). */
+    public static final int MAX_HOOK_CALLS = 32;
 
     /**
      * @param ip        the remote address, whose connection slot this session gives back when it ends
@@ -119,10 +137,64 @@ public final class Session {
         return new ClientInfo(id, p == null ? null : p.subject());
     }
 
-    /** Whether the token (if any) allows subscribing to {@code channel}. */
+    /**
+     * Whether the token (if any) allows subscribing to {@code channel}; never another user's
+     * personal channel ({@code name#user}), and without a user (a hub running open) none at all.
+     */
     public boolean maySubscribe(ChannelName channel) {
         Principal p = principal;
-        return p == null || p.maySubscribe(channel);
+        return p == null ? channel.owner() == null : p.maySubscribe(channel);
+    }
+
+    /** Whether {@code channel} is not another user's personal channel. */
+    public boolean owns(ChannelName channel) {
+        Principal p = principal;
+        return p == null ? channel.owner() == null : p.owns(channel);
+    }
+
+    /** The user id ("" when anonymous or the hub runs open). */
+    public String user() {
+        Principal p = principal;
+        return p == null ? "" : p.subject();
+    }
+
+    /** The user id this session is indexed under, or null. */
+    @Nullable
+    String indexedUser() {
+        return indexedUser;
+    }
+
+    /** The connect hook allowed the connection as {@code who}; before it opens. */
+    public void authenticated(Principal who) {
+        principal = who;
+    }
+
+    /** The connect hook refused the connection (or failed): it closes with {@code why} as soon as it opens. */
+    public void refuse(DisconnectReason why) {
+        refusal = why;
+    }
+
+    /** Whether another hook call may start (then {@link #hookCallEnded()} must follow). */
+    public boolean tryHookCall() {
+        if (HOOK_CALLS.incrementAndGet(this) > MAX_HOOK_CALLS) {
+            HOOK_CALLS.decrementAndGet(this);
+            return false;
+        }
+        return true;
+    }
+
+    public void hookCallEnded() {
+        HOOK_CALLS.decrementAndGet(this);
+    }
+
+    /** This connection's publishes through the publish hook, in the order sent. */
+    public synchronized CallQueue publishes() {
+        CallQueue queue = publishes;
+        if (queue == null) {
+            queue = new CallQueue(MAX_HOOK_CALLS);
+            publishes = queue;
+        }
+        return queue;
     }
 
     /** Whether the token (if any) allows publishing to {@code channel}. */
@@ -204,31 +276,91 @@ public final class Session {
         }
     }
 
-    /** Closes the connection with 4003 when its token expires (re-armed by each refresh). */
+    /**
+     * Closes the connection with 4003 when its token expires (re-armed by each refresh); a
+     * connection the connect hook allowed asks the refresh hook, if there is one, instead.
+     */
     private void scheduleExpiry(Connection c) {
         Principal p = principal;
-        if (p == null) {
+        if (p == null || p.expiresAt() == null) {
             return;
         }
         ScheduledFuture<?> previous = expiry;
         if (previous != null) {
             previous.cancel(false);
         }
-        long delay = Math.max(0, p.expiresAt().toEpochMilli() - System.currentTimeMillis());
+        long delay = Math.max(0, Objects.requireNonNull(p.expiresAt()).toEpochMilli() - System.currentTimeMillis());
         expiry = c.channel()
                 .eventLoop()
                 .schedule(
                         () -> {
+                            Hooks.Refresh hook = config().hooks().refresh();
+                            if (!p.fromToken() && hook != null) {
+                                refreshByHook(c, p, hook, 1);
+                                return;
+                            }
                             log.info(
-                                    "session {} ({}): token of '{}' expired; closing with {}",
+                                    "session {} ({}): {} of '{}' expired; closing with {}",
                                     id,
                                     describe(),
+                                    p.fromToken() ? "token" : "connection",
                                     LogText.escape(p.subject()),
                                     DisconnectReason.TOKEN_EXPIRED.code());
-                            close(DisconnectReason.TOKEN_EXPIRED);
+                            close(p.fromToken() ? DisconnectReason.TOKEN_EXPIRED : DisconnectReason.CONNECTION_EXPIRED);
                         },
                         delay,
                         TimeUnit.MILLISECONDS);
+    }
+
+    /** Refresh attempts at one expiry before the connection is closed with 1013. */
+    static final int REFRESH_ATTEMPTS = 3;
+    /** Wait between refresh attempts. */
+    static final Duration REFRESH_RETRY = Duration.ofSeconds(5);
+
+    /**
+     * The connection's expiry came: the refresh hook extends it (the timer is re-armed) or ends it
+     * (4003); when the hook fails, it is asked again {@value #REFRESH_ATTEMPTS} times in all, then
+     * the connection closes with 1013.
+     */
+    private void refreshByHook(Connection c, Principal p, Hooks.Refresh hook, int attempt) {
+        if (!isOpen()) {
+            return;
+        }
+        Hooks hooks = config().hooks();
+        RefreshRequest request = new RefreshRequest(id, p.subject(), p.info());
+        hooks.call("refresh", "session " + id, hooks.timeout(), () -> hook.onRefresh(request))
+                .subscribe(
+                        result -> c.channel().eventLoop().execute(() -> {
+                            Instant next = result.expiresAt();
+                            if (next == null) {
+                                log.info(
+                                        "session {}: the refresh hook ended the connection of '{}'; closing with {}",
+                                        id,
+                                        LogText.escape(p.subject()),
+                                        DisconnectReason.CONNECTION_EXPIRED.code());
+                                close(DisconnectReason.CONNECTION_EXPIRED);
+                            } else {
+                                principal = p.expiringAt(next);
+                                scheduleExpiry(c);
+                            }
+                        }),
+                        e -> {
+                            if (attempt >= REFRESH_ATTEMPTS) {
+                                log.info(
+                                        "session {}: refresh failed {} times; closing with {}",
+                                        id,
+                                        attempt,
+                                        DisconnectReason.REFRESH_HOOK_FAILED.code());
+                                close(DisconnectReason.REFRESH_HOOK_FAILED);
+                            } else {
+                                c.channel()
+                                        .eventLoop()
+                                        .schedule(
+                                                () -> refreshByHook(c, p, hook, attempt + 1),
+                                                REFRESH_RETRY.toMillis(),
+                                                TimeUnit.MILLISECONDS);
+                            }
+                        });
     }
 
     /** The Reactor Netty WebSocket handler body for this session. */
@@ -242,12 +374,43 @@ public final class Session {
             response.responseHeaders().clear();
         }
         in.withConnection(this::open);
-        protocol.opened(this);
+        DisconnectReason refused = refusal != null ? refusal : overUserLimit();
+        if (refused != null) {
+            refusal = refused;
+            close(refused);
+        } else {
+            protocol.opened(this);
+        }
         return new InboundFrames(
                 in.receiveObject(),
-                frame -> protocol.onFrame(this, frame),
+                frame -> {
+                    if (refusal == null) {
+                        protocol.onFrame(this, frame);
+                    }
+                },
                 e -> log.debug("session {}: inbound ended: {}", id, LogText.escape(e.toString())),
                 this::release);
+    }
+
+    /** Indexes the session under its user; the reason to close when the user has too many connections. */
+    private @Nullable DisconnectReason overUserLimit() {
+        String user = user();
+        if (user.isEmpty()) {
+            return null;
+        }
+        int max = config().limits().maxConnectionsPerUser();
+        if (!context.sessions().addUser(this, user, max)) {
+            log.info(
+                    "session {}: user '{}' has {} connections on this node, the maximum; closing with {}",
+                    id,
+                    LogText.escape(user),
+                    max,
+                    DisconnectReason.USER_CONNECTION_LIMIT.code());
+            metrics().rejected("max_connections_per_user");
+            return DisconnectReason.USER_CONNECTION_LIMIT;
+        }
+        indexedUser = user;
+        return null;
     }
 
     private void open(Connection c) {
