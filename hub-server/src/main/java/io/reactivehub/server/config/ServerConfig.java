@@ -51,6 +51,8 @@ import org.jspecify.annotations.Nullable;
  *                       refreshing it ({@value #DEFAULT_PRESENCE_TTL})
  * @param demo           serve the browser client ({@code /hub.js}, {@code /hub.d.ts}) and the chat
  *                       demo page ({@code /demo/}); true by default
+ * @param webhook        where occupancy events are POSTed ({@link WebhookConfig}); null (the default):
+ *                       nowhere
  */
 public record ServerConfig(
         String host,
@@ -71,7 +73,8 @@ public record ServerConfig(
         @Nullable String redis,
         Duration redisTimeout,
         Duration presenceTtl,
-        boolean demo) {
+        boolean demo,
+        @Nullable WebhookConfig webhook) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
@@ -104,7 +107,8 @@ public record ServerConfig(
             null,
             Durations.parse(DEFAULT_REDIS_TIMEOUT),
             Durations.parse(DEFAULT_PRESENCE_TTL),
-            true);
+            true,
+            null);
 
     /**
      * permessage-deflate (RFC 7692).
@@ -310,6 +314,7 @@ public record ServerConfig(
         private Duration redisTimeout;
         private Duration presenceTtl;
         private boolean demo;
+        private @Nullable WebhookConfig webhook;
 
         private Builder(ServerConfig from) {
             host = from.host;
@@ -331,6 +336,7 @@ public record ServerConfig(
             redisTimeout = from.redisTimeout;
             presenceTtl = from.presenceTtl;
             demo = from.demo;
+            webhook = from.webhook;
         }
 
         public Builder host(String value) {
@@ -419,6 +425,12 @@ public record ServerConfig(
             return this;
         }
 
+        /** Where occupancy events are POSTed; null for nowhere (the default). */
+        public Builder webhook(@Nullable WebhookConfig value) {
+            webhook = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException or NullPointerException for an invalid combination */
         public ServerConfig build() {
             return new ServerConfig(
@@ -440,7 +452,8 @@ public record ServerConfig(
                     redis,
                     redisTimeout,
                     presenceTtl,
-                    demo);
+                    demo,
+                    webhook);
         }
     }
 }

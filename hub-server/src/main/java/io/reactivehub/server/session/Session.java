@@ -28,6 +28,8 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerResponse;
@@ -68,6 +70,8 @@ public final class Session {
     private volatile @Nullable Codec codec;
 
     private @Nullable ScheduledFuture<?> expiry;
+    /** Counts this connection for its user's occupancy (online/offline) until released. */
+    private volatile Disposable occupancy = Disposables.disposed();
 
     /**
      * @param ip        the remote address, whose connection slot this session gives back when it ends
@@ -232,6 +236,7 @@ public final class Session {
     public Publisher<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         this.outbound = out;
         context.sessions().add(this, ip);
+        occupancy = hub().connected(clientInfo());
         // The upgrade is done and everything the session needs from the request was taken: an idle
         // connection should not keep the request's (or the 101's) headers for its whole life.
         in.headers().clear();
@@ -399,6 +404,7 @@ public final class Session {
     private void release() {
         if (released.compareAndSet(false, true)) {
             subscriptions.clear();
+            occupancy.dispose();
             ConnectionWriter w = writer;
             if (w != null) {
                 w.close();
