@@ -87,30 +87,30 @@ class OccupancyCrashIT {
 
         doomed.kill();
 
+        // One vacated and one offline per transition; on a machine so loaded that the doomed node
+        // missed its lease before the kill there may be an earlier expiry and a re-entry, so the
+        // assertions are about the last events of each.
         await().atMost(TIMEOUT)
-                .until(() -> events(seen, OccupancyEvent.Type.VACATED, "room:crash")
-                                        .size()
-                                == 1
-                        && events(seen, OccupancyEvent.Type.OFFLINE, "alice").size() == 1);
-        OccupancyEvent vacated =
-                events(seen, OccupancyEvent.Type.VACATED, "room:crash").get(0);
+                .until(() -> last(seen, "room:crash") != null
+                        && last(seen, "room:crash").type() == OccupancyEvent.Type.VACATED
+                        && last(seen, "alice") != null
+                        && last(seen, "alice").type() == OccupancyEvent.Type.OFFLINE);
+        OccupancyEvent vacated = last(seen, "room:crash");
         assertThat(vacated.expired()).isTrue();
         assertThat(vacated.reporter()).isEqualTo(survivor.hub.nodeId());
         assertThat(vacated.node()).isNotEqualTo(survivor.hub.nodeId());
-        assertThat(events(seen, OccupancyEvent.Type.OFFLINE, "alice").get(0).node())
-                .isEqualTo(vacated.node());
+        assertThat(last(seen, "alice").expired()).isTrue();
+        assertThat(last(seen, "alice").node()).isEqualTo(vacated.node());
 
+        // The survivor's webhook posts what the survivor reported: the expiries, not the doomed
+        // node's own occupied and online.
         await().atMost(TIMEOUT)
-                .until(() -> OccupancyWebhookIT.delivered(receiver).size() == 2);
-        List<String> posted = new ArrayList<>();
+                .until(() -> posted(receiver).contains("vacated room:crash")
+                        && posted(receiver).contains("offline alice"));
         for (JsonNode event : OccupancyWebhookIT.delivered(receiver)) {
             assertThat(event.path("expired").asBoolean()).isTrue();
-            posted.add(event.path("type").asText() + " "
-                    + (event.has("channel")
-                            ? event.path("channel").asText()
-                            : event.path("user").asText()));
+            assertThat(event.path("reporter").asText()).isEqualTo(survivor.hub.nodeId());
         }
-        assertThat(posted).containsExactlyInAnyOrder("vacated room:crash", "offline alice");
         for (WebhookReceiver.Received r : receiver.received()) {
             assertThat(r.signature()).isEqualTo(OccupancyWebhookIT.expectedSignature(r.body()));
         }
@@ -119,10 +119,24 @@ class OccupancyCrashIT {
         assertThat(redis.command("EXISTS hub:{occ}:c:room:crash")).isEqualTo(":0");
     }
 
-    private static List<OccupancyEvent> events(
-            ConcurrentLinkedQueue<OccupancyEvent> seen, OccupancyEvent.Type type, String name) {
-        return seen.stream()
-                .filter(e -> e.type() == type && e.name().equals(name))
-                .toList();
+    private static OccupancyEvent last(ConcurrentLinkedQueue<OccupancyEvent> seen, String name) {
+        OccupancyEvent last = null;
+        for (OccupancyEvent e : seen) {
+            if (e.name().equals(name)) {
+                last = e;
+            }
+        }
+        return last;
+    }
+
+    private static List<String> posted(WebhookReceiver receiver) throws Exception {
+        List<String> posted = new ArrayList<>();
+        for (JsonNode event : OccupancyWebhookIT.delivered(receiver)) {
+            posted.add(event.path("type").asText() + " "
+                    + (event.has("channel")
+                            ? event.path("channel").asText()
+                            : event.path("user").asText()));
+        }
+        return posted;
     }
 }
