@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -73,6 +75,8 @@ public final class RedisBroker implements Broker {
      */
     private final Duration lease;
 
+    private final Duration commandTimeout;
+
     private final Disposable.Swap toucher = Disposables.swap();
     /** Channels this node subscribes to, by pub/sub channel name. */
     private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>();
@@ -85,6 +89,7 @@ public final class RedisBroker implements Broker {
         this.presence = new RedisPresenceManager(redis, options.presenceTtl());
         this.occupancy = new RedisOccupancyTracker(redis, options.presenceTtl());
         this.lease = options.presenceTtl();
+        this.commandTimeout = options.commandTimeout();
     }
 
     /**
@@ -139,11 +144,16 @@ public final class RedisBroker implements Broker {
     public void start(BrokerListener listener) {
         this.listener = listener;
         presence.startRefreshing();
-        redis.subscribe(RedisWire.OCCUPANCY_EVENTS).whenComplete((ok, e) -> {
-            if (e != null) {
-                log.warn("occupancy events of other nodes not received: {}", e.toString());
-            }
-        });
+        // Waited for (at startup, like connecting): once the hub exists, it hears every node's events.
+        try {
+            redis.subscribe(RedisWire.OCCUPANCY_EVENTS)
+                    .toCompletableFuture()
+                    .get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("occupancy events of other nodes not received until Redis confirms: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         occupancy.start();
         long every = Math.max(200, lease.toMillis() / 3);
         toucher.update(Schedulers.parallel().schedulePeriodically(this::touch, every, every, TimeUnit.MILLISECONDS));

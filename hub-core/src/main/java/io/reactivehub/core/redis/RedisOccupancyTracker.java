@@ -130,7 +130,6 @@ final class RedisOccupancyTracker implements OccupancyTracker {
 
     /** Runs the script now (call it while the entry's slot is held); handles its reply. */
     private Mono<List<Object>> send(String op, String... args) {
-        // A flag of 1 from add: this node had no lease (swept after a pause, or Redis lost it).
         byte[][] argv = new byte[8 + args.length][];
         argv[0] = RedisWire.ascii(op);
         argv[1] = RedisWire.ascii(node);
@@ -146,6 +145,7 @@ final class RedisOccupancyTracker implements OccupancyTracker {
         Mono<List<Object>> reply = redis.<List<Object>>eval(RedisScripts.OCCUPANCY, ScriptOutputType.MULTI, keys, argv)
                 .doOnNext(this::reported)
                 .doOnNext(answer -> {
+                    // A flag of 1 from add: this node had no lease (swept after a pause, or Redis lost it).
                     if (op.equals("add") && (Long) answer.get(0) == 1 && entries.size() > 1) {
                         reassert = true; // the others were swept too: the next lease adds them again
                     }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,16 +59,47 @@ class RedisOccupancyIT {
                 .toList();
     }
 
-    /** Waits until each hub hears of a transition the other one reported (its pub/sub is up). */
+    /**
+     * Waits until each hub hears of a transition the other one reported: a probe channel is
+     * occupied (and vacated, and occupied again, until it is heard) on each.
+     */
     private static void linked(
             Hub a, ConcurrentLinkedQueue<OccupancyEvent> onA, Hub b, ConcurrentLinkedQueue<OccupancyEvent> onB) {
-        Disposable probeA = a.subscribe("probe-a").subscribe();
-        Disposable probeB = b.subscribe("probe-b").subscribe();
+        AtomicReference<Disposable> probeA = new AtomicReference<>();
+        AtomicReference<Disposable> probeB = new AtomicReference<>();
+        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            boolean heardA = !seen(onB, "probe-a").isEmpty();
+            boolean heardB = !seen(onA, "probe-b").isEmpty();
+            if (!heardA) {
+                toggle(a, "probe-a", probeA);
+            }
+            if (!heardB) {
+                toggle(b, "probe-b", probeB);
+            }
+            return heardA && heardB;
+        });
+        leave(probeA);
+        leave(probeB);
         await().atMost(TIMEOUT)
-                .until(() ->
-                        !seen(onB, "probe-a").isEmpty() && !seen(onA, "probe-b").isEmpty());
-        probeA.dispose();
-        probeB.dispose();
+                .until(() -> a.subscriberCount(ChannelName.of("probe-a")) == 0
+                        && b.subscriberCount(ChannelName.of("probe-b")) == 0);
+    }
+
+    private static void leave(AtomicReference<Disposable> probe) {
+        Disposable current = probe.getAndSet(null);
+        if (current != null) {
+            current.dispose();
+        }
+    }
+
+    /** Subscribes to the probe channel, or leaves it. */
+    private static void toggle(Hub hub, String channel, AtomicReference<Disposable> probe) {
+        Disposable current = probe.getAndSet(null);
+        if (current != null) {
+            current.dispose();
+        } else {
+            probe.set(hub.subscribe(channel).subscribe());
+        }
     }
 
     @Test
