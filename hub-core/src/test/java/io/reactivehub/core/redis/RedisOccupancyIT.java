@@ -46,6 +46,11 @@ class RedisOccupancyIT {
         return hub;
     }
 
+    /** How many nodes Redis has for an entry ({@code c:<channel>} or {@code u:<user>}). */
+    private long members(String entry) {
+        return Long.parseLong(redis.command("SCARD hub:{occ}:" + entry).substring(1));
+    }
+
     private static ConcurrentLinkedQueue<OccupancyEvent> record(Hub hub) {
         ConcurrentLinkedQueue<OccupancyEvent> events = new ConcurrentLinkedQueue<>();
         hub.occupancy().subscribe(events::add);
@@ -113,8 +118,11 @@ class RedisOccupancyIT {
         Disposable first = a.subscribe("room").subscribe();
         await().atMost(TIMEOUT).until(() -> seen(onB, "room").size() == 1);
         Disposable second = b.subscribe("room").subscribe();
-        await().atMost(TIMEOUT).until(() -> b.subscriberCount(ChannelName.of("room")) == 1);
+        // Two nodes' commands are not ordered with each other: each step waits for the last one
+        // to land in Redis, so the transitions are the ones this test means.
+        await().atMost(TIMEOUT).until(() -> members("c:room") == 2);
         first.dispose();
+        await().atMost(TIMEOUT).until(() -> members("c:room") == 1);
         second.dispose();
         await().atMost(TIMEOUT)
                 .until(() -> seen(onA, "room").size() == 2 && seen(onB, "room").size() == 2);
@@ -144,9 +152,13 @@ class RedisOccupancyIT {
         Disposable onNodeA = a.connected(new ClientInfo("a-1", "alice"));
         await().atMost(TIMEOUT).until(() -> seen(onB, "alice").size() == 1);
         Disposable onNodeB = b.connected(new ClientInfo("b-1", "alice"));
+        await().atMost(TIMEOUT).until(() -> members("u:alice") == 2);
         onNodeA.dispose();
+        await().atMost(TIMEOUT).until(() -> members("u:alice") == 1);
         onNodeB.dispose();
-        await().atMost(TIMEOUT).until(() -> seen(onA, "alice").size() == 2);
+        await().atMost(TIMEOUT)
+                .until(() ->
+                        seen(onA, "alice").size() == 2 && seen(onB, "alice").size() == 2);
         assertThat(seen(onA, "alice")).containsExactly("ONLINE alice", "OFFLINE alice");
         assertThat(seen(onB, "alice")).containsExactly("ONLINE alice", "OFFLINE alice");
     }
