@@ -98,6 +98,34 @@ public interface Hub extends Disposable {
     /** Removes a client from the channel's presence (nothing for channels without presence). */
     Mono<Void> leave(ChannelName channel, ClientInfo client);
 
+    /**
+     * Occupancy transitions of every node sharing this hub's broker: a channel's first subscriber
+     * anywhere ({@link OccupancyEvent.Type#OCCUPIED}) and its last leaving
+     * ({@link OccupancyEvent.Type#VACATED}), a user's first connection ({@link #connected}) and its
+     * last closing ({@link OccupancyEvent.Type#ONLINE}, {@link OccupancyEvent.Type#OFFLINE}). Every
+     * subscriber counts, with or without presence: a server connection's, an embedded
+     * {@link #subscribe}'s, an {@link #attach}ed listener's.
+     *
+     * <p>Hot, no replay: a subscriber sees the transitions after it subscribed. One event per
+     * transition cluster-wide, each reported by one node ({@link OccupancyEvent#reporter()}); with
+     * Redis, the events of a node that dies come once its lease (the presence TTL) has expired, marked
+     * {@link OccupancyEvent#expired()}. Signals arrive on the thread that recorded the transition (a
+     * Redis thread with Redis); each subscriber buffers up to 10,000 events and drops its oldest past
+     * that, delaying nobody. Completes when the hub is disposed, after this node's own channels and
+     * users are reported vacated and offline.
+     */
+    Flux<OccupancyEvent> occupancy();
+
+    /** This node's id, as {@link OccupancyEvent}s name it. */
+    String nodeId();
+
+    /**
+     * Counts a connection of {@code client.user()} for occupancy until the returned handle is
+     * disposed (idempotent): the user's first connection on any node makes it online, its last
+     * closing offline. Nothing is counted for a client without a user.
+     */
+    Disposable connected(ClientInfo client);
+
     /** The channel's options (history, presence) from the hub's {@link ChannelRules}. */
     ChannelOptions options(ChannelName channel);
 

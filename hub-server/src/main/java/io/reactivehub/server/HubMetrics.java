@@ -19,6 +19,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.Hub;
+import io.reactivehub.server.webhook.WebhookSender;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
@@ -207,6 +208,22 @@ public final class HubMetrics implements AutoCloseable {
         Gauge.builder(name, value, IntSupplier::getAsInt)
                 .strongReference(true)
                 .description(description)
+                .register(registry);
+    }
+
+    /** The occupancy webhook's counts: events sent, dropped, retries, and the events waiting. */
+    public void webhook(WebhookSender sender) {
+        FunctionCounter.builder("hub_webhook_sent", sender, WebhookSender::sent)
+                .description("Occupancy events the webhook delivered (2xx)")
+                .register(registry);
+        FunctionCounter.builder("hub_webhook_dropped", sender, WebhookSender::dropped)
+                .description("Occupancy events dropped: the webhook queue was full, or a batch ran out of attempts")
+                .register(registry);
+        FunctionCounter.builder("hub_webhook_retries", sender, WebhookSender::retries)
+                .description("Webhook POSTs sent again after a failure")
+                .register(registry);
+        Gauge.builder("hub_webhook_pending", sender, WebhookSender::pending)
+                .description("Occupancy events waiting to be sent")
                 .register(registry);
     }
 

@@ -9,6 +9,7 @@ import io.reactivehub.server.http.HubRoutes;
 import io.reactivehub.server.session.DisconnectReason;
 import io.reactivehub.server.session.Session;
 import io.reactivehub.server.session.SessionRegistry;
+import io.reactivehub.server.webhook.WebhookSender;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.DisposableServer;
@@ -29,17 +31,22 @@ import reactor.netty.http.server.HttpServer;
  */
 public final class HubServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HubServer.class);
+    /** On shutdown, how long queued webhook events get to go out. */
+    private static final Duration WEBHOOK_FLUSH = Duration.ofSeconds(2);
 
     private final Hub hub;
     private final ServerConfig config;
     private final DisposableServer server;
     private final HubRoutes routes;
+    private final @Nullable WebhookSender webhook;
 
-    private HubServer(Hub hub, ServerConfig config, DisposableServer server, HubRoutes routes) {
+    private HubServer(
+            Hub hub, ServerConfig config, DisposableServer server, HubRoutes routes, @Nullable WebhookSender webhook) {
         this.hub = hub;
         this.config = config;
         this.server = server;
         this.routes = routes;
+        this.webhook = webhook;
     }
 
     /** Binds and starts serving; returns once the port is bound. */
@@ -58,7 +65,12 @@ public final class HubServer implements AutoCloseable {
         }
         DisposableServer server = http.route(routes::register).bindNow(Duration.ofSeconds(30));
         logStarted(config, server.port());
-        return new HubServer(hub, config, server, routes);
+        WebhookSender webhook = null;
+        if (config.webhook() != null) {
+            webhook = WebhookSender.start(hub, config.webhook());
+            routes.metrics().webhook(webhook);
+        }
+        return new HubServer(hub, config, server, routes, webhook);
     }
 
     /**
@@ -202,6 +214,10 @@ public final class HubServer implements AutoCloseable {
         }
         boolean clean = routes.sessions().awaitEmpty(grace);
         server.disposeNow(Duration.ofSeconds(5));
+        if (webhook != null) {
+            // The sessions' channels were vacated and their users went offline: send those too.
+            webhook.close(WEBHOOK_FLUSH);
+        }
         routes.close();
         log.info("shut down {}", clean ? "cleanly" : "with connections cut after the grace period");
         return clean;
@@ -210,6 +226,9 @@ public final class HubServer implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(10));
+        if (webhook != null) {
+            webhook.close();
+        }
         routes.close();
     }
 }

@@ -66,6 +66,15 @@ public interface Broker extends Disposable {
     }
 
     /**
+     * The occupancy tracker that goes with this broker, called once by the hub that starts it; the
+     * hub disposes it before the broker. By default occupancy is this process's
+     * ({@link LocalOccupancyTracker}).
+     */
+    default OccupancyTracker occupancyTracker() {
+        return new LocalOccupancyTracker();
+    }
+
+    /**
      * Whether the broker can carry messages now, as far as it knows without asking: false while
      * its connection to an external system is down (publishes then fail with
      * {@link io.reactivehub.core.ErrorCode#UNAVAILABLE}) and once disposed. True by default (an

@@ -7,6 +7,7 @@ import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.HubException;
 import io.reactivehub.core.Message;
 import io.reactivehub.core.broker.Broker;
+import io.reactivehub.core.broker.OccupancyTracker;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,14 +23,15 @@ import reactor.core.publisher.Operators;
 
 /**
  * The channels of one node that have local subscribers, keyed by name. A channel's
- * {@link ChannelState} is created by its first listener (which subscribes the broker) and removed
- * with its last (which unsubscribes it); both happen under the channel's map entry, so per channel
- * the broker sees subscribe and unsubscribe in order. Thread-safe.
+ * {@link ChannelState} is created by its first listener (which subscribes the broker and occupies
+ * the channel) and removed with its last (which unsubscribes and vacates it); both happen under the
+ * channel's map entry, so per channel the broker and the occupancy tracker see them in order. Thread-safe.
  */
 final class ChannelRegistry {
     private static final Logger log = LoggerFactory.getLogger(ChannelRegistry.class);
 
     private final Broker broker;
+    private final OccupancyTracker occupancy;
     private final Function<ChannelName, ChannelOptions> options;
     /** Items a channel's group of listeners on one executor may fall behind (see {@link LoopFanout}). */
     private final int groupBacklog;
@@ -37,8 +39,13 @@ final class ChannelRegistry {
     private final ConcurrentHashMap<ChannelName, ChannelState> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    ChannelRegistry(Broker broker, Function<ChannelName, ChannelOptions> options, int groupBacklog) {
+    ChannelRegistry(
+            Broker broker,
+            OccupancyTracker occupancy,
+            Function<ChannelName, ChannelOptions> options,
+            int groupBacklog) {
         this.broker = broker;
+        this.occupancy = occupancy;
         this.options = options;
         this.groupBacklog = groupBacklog;
     }
@@ -55,7 +62,11 @@ final class ChannelRegistry {
         }
         Attachment attachment = new Attachment(channel, listener);
         channels.compute(channel, (name, state) -> {
-            ChannelState s = state != null ? state : new ChannelState(name, groupBacklog);
+            ChannelState s = state;
+            if (s == null) {
+                s = new ChannelState(name, groupBacklog);
+                occupancy.occupy(name);
+            }
             if (s.ready == null || s.readyFailed) {
                 // A failed broker subscription (Redis down) is asked for again by the next
                 // subscriber instead of failing it from the cache.
@@ -79,6 +90,7 @@ final class ChannelRegistry {
             state.remove(attachment);
             if (state.subscribers == 0) {
                 broker.unsubscribe(name);
+                occupancy.vacate(name);
                 return null;
             }
             return state;

@@ -10,6 +10,7 @@ import io.reactivehub.core.Hub;
 import io.reactivehub.core.HubException;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.Message;
+import io.reactivehub.core.OccupancyEvent;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.PresenceEvent;
 import io.reactivehub.core.PublishResult;
@@ -17,13 +18,17 @@ import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.StreamPosition;
 import io.reactivehub.core.broker.Broker;
 import io.reactivehub.core.broker.BrokerListener;
+import io.reactivehub.core.broker.OccupancyTracker;
 import io.reactivehub.core.broker.PresenceManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -44,6 +49,10 @@ public final class LocalHub implements Hub, BrokerListener {
     private final HubOptions options;
     private final Broker broker;
     private final PresenceManager presence;
+    private final OccupancyTracker occupancy;
+    /** Per user, this node's open connections (entries exist while at least one is open). */
+    private final ConcurrentHashMap<String, Integer> connections = new ConcurrentHashMap<>();
+
     private final ChannelRegistry channels;
     private final PresenceAnnouncer announcer;
     private final LongAdder deliveries = new LongAdder();
@@ -54,9 +63,13 @@ public final class LocalHub implements Hub, BrokerListener {
         this.options = Objects.requireNonNull(options, "options");
         this.broker = Objects.requireNonNull(options.broker().get(), "broker");
         this.presence = Objects.requireNonNull(broker.presenceManager(), "presence");
+        this.occupancy = Objects.requireNonNull(broker.occupancyTracker(), "occupancy");
         // A loop as far behind as a connection's whole queue allows is not yet cut off.
         this.channels = new ChannelRegistry(
-                broker, this::options, Math.max(options.queueLimits().maxMessages(), ChannelListener.EXECUTOR_BACKLOG));
+                broker,
+                occupancy,
+                this::options,
+                Math.max(options.queueLimits().maxMessages(), ChannelListener.EXECUTOR_BACKLOG));
         this.announcer = new PresenceAnnouncer(broker, ANNOUNCE_WINDOW);
         broker.start(this);
     }
@@ -171,6 +184,54 @@ public final class LocalHub implements Hub, BrokerListener {
     }
 
     @Override
+    public Flux<OccupancyEvent> occupancy() {
+        return occupancy.events();
+    }
+
+    @Override
+    public String nodeId() {
+        return occupancy.node();
+    }
+
+    @Override
+    public Disposable connected(ClientInfo client) {
+        Objects.requireNonNull(client, "client");
+        String user = client.user();
+        if (user == null || disposed) {
+            return Disposables.disposed();
+        }
+        // The first and last connection decide under the user's map entry: per user, online and
+        // offline reach the tracker in order.
+        connections.compute(user, (u, count) -> {
+            if (count == null) {
+                occupancy.online(u);
+                return 1;
+            }
+            return count + 1;
+        });
+        AtomicBoolean closed = new AtomicBoolean();
+        return new Disposable() {
+            @Override
+            public void dispose() {
+                if (closed.compareAndSet(false, true)) {
+                    connections.computeIfPresent(user, (u, count) -> {
+                        if (count > 1) {
+                            return count - 1;
+                        }
+                        occupancy.offline(u);
+                        return null;
+                    });
+                }
+            }
+
+            @Override
+            public boolean isDisposed() {
+                return closed.get();
+            }
+        };
+    }
+
+    @Override
     public ChannelOptions options(ChannelName channel) {
         return options.channelRules().optionsFor(channel);
     }
@@ -231,7 +292,9 @@ public final class LocalHub implements Hub, BrokerListener {
     public void dispose() {
         disposed = true;
         channels.close();
-        // Presence first: leaving this node's entries may need the broker's connection.
+        connections.clear();
+        // Occupancy and presence first: leaving this node's entries may need the broker's connection.
+        occupancy.dispose();
         presence.dispose();
         broker.dispose();
     }

@@ -14,6 +14,7 @@ import io.reactivehub.core.StreamPosition;
 import io.reactivehub.core.broker.Broker;
 import io.reactivehub.core.broker.BrokerListener;
 import io.reactivehub.core.broker.Epochs;
+import io.reactivehub.core.broker.OccupancyTracker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -37,7 +40,7 @@ import reactor.core.scheduler.Schedulers;
  * pub/sub). A publish runs one script that numbers the message, appends it to the channel's history
  * stream and publishes it, atomically; each node subscribes only to channels that have local
  * subscribers and hands what arrives to its hub. Its {@link #presenceManager()} keeps presence in
- * the same Redis.
+ * the same Redis, and its {@link #occupancyTracker()} the occupancy of every node.
  *
  * <p>Faults: while Redis is unreachable, commands fail with {@code UNAVAILABLE} (see
  * {@link RedisConnections}). When a pub/sub connection comes back, the node subscribes again to its
@@ -65,11 +68,14 @@ public final class RedisBroker implements Broker {
 
     private final RedisConnections redis;
     private final RedisPresenceManager presence;
+    private final RedisOccupancyTracker occupancy;
     /**
      * How long a channel's numbering outlives its last publish, subscriber or history: the
      * presence TTL; subscribed nodes renew it every third of that.
      */
     private final Duration lease;
+
+    private final Duration commandTimeout;
 
     private final Disposable.Swap toucher = Disposables.swap();
     /** Channels this node subscribes to, by pub/sub channel name. */
@@ -81,7 +87,9 @@ public final class RedisBroker implements Broker {
     private RedisBroker(List<RedisURI> uris, Options options) {
         this.redis = RedisConnections.connect(uris, options.commandTimeout(), this::onPubSub, this::resubscribe);
         this.presence = new RedisPresenceManager(redis, options.presenceTtl());
+        this.occupancy = new RedisOccupancyTracker(redis, options.presenceTtl());
         this.lease = options.presenceTtl();
+        this.commandTimeout = options.commandTimeout();
     }
 
     /**
@@ -123,10 +131,30 @@ public final class RedisBroker implements Broker {
         return presence;
     }
 
+    /**
+     * Occupancy in the same Redis, shared by every node, under the presence TTL as each node's
+     * lease (see {@link RedisOccupancyTracker}).
+     */
+    @Override
+    public OccupancyTracker occupancyTracker() {
+        return occupancy;
+    }
+
     @Override
     public void start(BrokerListener listener) {
         this.listener = listener;
         presence.startRefreshing();
+        // Waited for (at startup, like connecting): once the hub exists, it hears every node's events.
+        try {
+            redis.subscribe(RedisWire.OCCUPANCY_EVENTS)
+                    .toCompletableFuture()
+                    .get(commandTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("occupancy events of other nodes not received until Redis confirms: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        occupancy.start();
         long every = Math.max(200, lease.toMillis() / 3);
         toucher.update(Schedulers.parallel().schedulePeriodically(this::touch, every, every, TimeUnit.MILLISECONDS));
     }
@@ -208,7 +236,17 @@ public final class RedisBroker implements Broker {
      * reached it (its subscribers recover it from the history, where it survived).
      */
     private void resubscribe(Predicate<String> affected) {
-        if (redis.isClosed() || subscriptions.isEmpty()) {
+        if (redis.isClosed()) {
+            return;
+        }
+        if (affected.test(RedisWire.OCCUPANCY_EVENTS)) {
+            redis.subscribe(RedisWire.OCCUPANCY_EVENTS).whenComplete((ok, e) -> {
+                if (e != null) {
+                    log.warn("could not subscribe again to occupancy events: {}", e.toString());
+                }
+            });
+        }
+        if (subscriptions.isEmpty()) {
             return;
         }
         log.info("Redis connection back: subscribing again to this node's channels");
@@ -233,6 +271,10 @@ public final class RedisBroker implements Broker {
 
     /** On a Lettuce event loop: one pub/sub connection per shard, so one channel's messages in order. */
     private void onPubSub(String key, byte[] body) {
+        if (key.equals(RedisWire.OCCUPANCY_EVENTS)) {
+            occupancy.onPubSub(body);
+            return;
+        }
         Subscription subscription = subscriptions.get(key);
         BrokerListener l = listener;
         if (subscription == null || l == null || body.length == 0) {
@@ -292,7 +334,8 @@ public final class RedisBroker implements Broker {
     public void dispose() {
         if (disposing.compareAndSet(false, true)) {
             toucher.dispose();
-            presence.dispose(); // idempotent: the hub has normally disposed it already
+            occupancy.dispose(); // idempotent, as presence: the hub has normally disposed both already
+            presence.dispose();
             redis.close();
         }
     }

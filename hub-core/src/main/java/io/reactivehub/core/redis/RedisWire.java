@@ -3,9 +3,11 @@ package io.reactivehub.core.redis;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.ClientInfo;
 import io.reactivehub.core.Message;
+import io.reactivehub.core.OccupancyEvent;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.PresenceEvent;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -152,5 +154,46 @@ final class RedisWire {
             }
         }
         throw new IllegalArgumentException("separator missing");
+    }
+
+    /** Prefix of every occupancy key: one hash tag, one slot (see {@link RedisScripts#OCCUPANCY}). */
+    static final String OCCUPANCY_PREFIX = "hub:{occ}:";
+    /** The pub/sub channel of occupancy events. */
+    static final String OCCUPANCY_EVENTS = OCCUPANCY_PREFIX + "events";
+
+    /** Nodes by lease expiry, the node's entry set, the sweeper's lock. */
+    static String[] occupancyKeys(String node) {
+        return new String[] {OCCUPANCY_PREFIX + "nodes", OCCUPANCY_PREFIX + "n:" + node, OCCUPANCY_PREFIX + "sweep"};
+    }
+
+    /**
+     * An occupancy event as the script publishes and returns it:
+     * {@code <t><x>|<ms>|<node>|<reporter>|<name>}.
+     *
+     * @throws IllegalArgumentException for a body this hub did not write
+     */
+    static OccupancyEvent occupancyEvent(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        int a = text.indexOf('|');
+        int b = text.indexOf('|', a + 1);
+        int c = text.indexOf('|', b + 1);
+        int d = text.indexOf('|', c + 1);
+        if (a != 2 || b < 0 || c < 0 || d < 0) {
+            throw new IllegalArgumentException("not an occupancy event");
+        }
+        OccupancyEvent.Type type = switch (text.charAt(0)) {
+            case 'o' -> OccupancyEvent.Type.OCCUPIED;
+            case 'v' -> OccupancyEvent.Type.VACATED;
+            case 'n' -> OccupancyEvent.Type.ONLINE;
+            case 'f' -> OccupancyEvent.Type.OFFLINE;
+            default -> throw new IllegalArgumentException("unknown occupancy event type");
+        };
+        return new OccupancyEvent(
+                type,
+                text.substring(d + 1),
+                text.substring(b + 1, c),
+                Instant.ofEpochMilli(Long.parseLong(text.substring(a + 1, b))),
+                text.charAt(1) == '1',
+                text.substring(c + 1, d));
     }
 }

@@ -12,6 +12,8 @@ import io.reactivehub.server.auth.TokenVerifier;
 import io.reactivehub.server.config.ConnectionLimits;
 import io.reactivehub.server.config.HeapTuning;
 import io.reactivehub.server.config.ServerConfig;
+import io.reactivehub.server.config.WebhookConfig;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -362,6 +364,47 @@ final class ServeCommand implements Callable<Integer> {
     Duration presenceTtl;
 
     @Option(
+            names = "--webhook",
+            paramLabel = "URL",
+            defaultValue = "${env:HUB_WEBHOOK}",
+            description = "POST this node's occupancy events (channel occupied/vacated, user online/offline) as JSON "
+                    + "to this http(s) URL, signed with --webhook-secret (HUB_WEBHOOK). Default: off")
+    String webhook;
+
+    @Option(
+            names = "--webhook-secret",
+            paramLabel = "SECRET",
+            defaultValue = "${env:HUB_WEBHOOK_SECRET}",
+            description = "With --webhook (required): key of the X-Hub-Signature-256 header, "
+                    + "sha256=hex(HMAC-SHA256(secret, body)); at least 16 bytes (HUB_WEBHOOK_SECRET)")
+    String webhookSecret;
+
+    @Option(
+            names = "--webhook-max-pending",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_WEBHOOK_MAX_PENDING:-" + WebhookConfig.DEFAULT_MAX_PENDING + "}",
+            description = "Events waiting for the webhook; past it the oldest is dropped and counted "
+                    + "(HUB_WEBHOOK_MAX_PENDING). Default: ${DEFAULT-VALUE}")
+    int webhookMaxPending;
+
+    @Option(
+            names = "--webhook-max-attempts",
+            paramLabel = "N",
+            defaultValue = "${env:HUB_WEBHOOK_MAX_ATTEMPTS:-" + WebhookConfig.DEFAULT_MAX_ATTEMPTS + "}",
+            description = "Attempts per batch (backoff 200ms doubling to 30s) before it is dropped and counted "
+                    + "(HUB_WEBHOOK_MAX_ATTEMPTS). Default: ${DEFAULT-VALUE}")
+    int webhookMaxAttempts;
+
+    @Option(
+            names = "--webhook-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "${env:HUB_WEBHOOK_TIMEOUT:-" + WebhookConfig.DEFAULT_TIMEOUT + "}",
+            converter = DurationConverter.class,
+            description = "How long one webhook POST may take, connecting included; longer is a failed attempt "
+                    + "(HUB_WEBHOOK_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    Duration webhookTimeout;
+
+    @Option(
             names = "--channel-options",
             paramLabel = "PATTERN=OPTIONS",
             split = ";",
@@ -450,7 +493,27 @@ final class ServeCommand implements Callable<Integer> {
                                 .map(String::trim)
                                 .filter(o -> !o.isEmpty())
                                 .toList());
+        if (webhook == null && webhookSecret != null) {
+            throw new IllegalArgumentException("--webhook-secret needs --webhook");
+        }
+        if (webhook != null && webhookSecret == null) {
+            throw new IllegalArgumentException("--webhook needs --webhook-secret (its signature key)");
+        }
+        WebhookConfig hook;
+        try {
+            hook = webhook == null
+                    ? null
+                    : new WebhookConfig(
+                            URI.create(webhook.trim()),
+                            webhookSecret,
+                            webhookMaxPending,
+                            webhookMaxAttempts,
+                            webhookTimeout);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--webhook: " + e.getMessage(), e);
+        }
         return ServerConfig.builder()
+                .webhook(hook)
                 .host(host)
                 .port(port)
                 .maxMessageSize(maxMessageSize)

@@ -54,6 +54,8 @@ import org.jspecify.annotations.Nullable;
  *                       demo page ({@code /demo/}); true by default
  * @param hooks          the application's connect, refresh, subscribe, publish and rpc hooks
  *                       ({@link Hooks#NONE} by default: the hub decides alone)
+ * @param webhook        where occupancy events are POSTed ({@link WebhookConfig}); null (the default):
+ *                       nowhere
  */
 public record ServerConfig(
         String host,
@@ -75,7 +77,8 @@ public record ServerConfig(
         Duration redisTimeout,
         Duration presenceTtl,
         boolean demo,
-        Hooks hooks) {
+        Hooks hooks,
+        @Nullable WebhookConfig webhook) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 65536;
@@ -109,7 +112,8 @@ public record ServerConfig(
             Durations.parse(DEFAULT_REDIS_TIMEOUT),
             Durations.parse(DEFAULT_PRESENCE_TTL),
             true,
-            Hooks.NONE);
+            Hooks.NONE,
+            null);
 
     /**
      * permessage-deflate (RFC 7692).
@@ -321,6 +325,7 @@ public record ServerConfig(
         private Duration presenceTtl;
         private boolean demo;
         private Hooks hooks;
+        private @Nullable WebhookConfig webhook;
 
         private Builder(ServerConfig from) {
             host = from.host;
@@ -343,6 +348,7 @@ public record ServerConfig(
             presenceTtl = from.presenceTtl;
             demo = from.demo;
             hooks = from.hooks;
+            webhook = from.webhook;
         }
 
         public Builder host(String value) {
@@ -437,6 +443,12 @@ public record ServerConfig(
             return this;
         }
 
+        /** Where occupancy events are POSTed; null for nowhere (the default). */
+        public Builder webhook(@Nullable WebhookConfig value) {
+            webhook = value;
+            return this;
+        }
+
         /** @throws IllegalArgumentException or NullPointerException for an invalid combination */
         public ServerConfig build() {
             return new ServerConfig(
@@ -459,7 +471,8 @@ public record ServerConfig(
                     redisTimeout,
                     presenceTtl,
                     demo,
-                    hooks);
+                    hooks,
+                    webhook);
         }
     }
 }

@@ -126,6 +126,11 @@ public final class HubRoutes {
     }
 
     /** The open sessions. */
+    /** The server's meters. */
+    public HubMetrics metrics() {
+        return context.metrics();
+    }
+
     public SessionRegistry sessions() {
         return context.sessions();
     }

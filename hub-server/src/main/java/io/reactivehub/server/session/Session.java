@@ -32,6 +32,8 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.websocket.WebsocketInbound;
@@ -89,6 +91,8 @@ public final class Session {
 
     /** Hook calls one connection may have in flight (and publishes waiting for the publish hook). */
     public static final int MAX_HOOK_CALLS = 32;
+    /** Counts this connection for its user's occupancy (online/offline) until released. */
+    private volatile Disposable occupancy = Disposables.disposed();
 
     /**
      * @param ip        the remote address, whose connection slot this session gives back when it ends
@@ -367,6 +371,7 @@ public final class Session {
     public Publisher<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         this.outbound = out;
         context.sessions().add(this, ip);
+        occupancy = hub().connected(clientInfo());
         // The upgrade is done and everything the session needs from the request was taken: an idle
         // connection should not keep the request's (or the 101's) headers for its whole life.
         in.headers().clear();
@@ -562,6 +567,7 @@ public final class Session {
     private void release() {
         if (RELEASED.compareAndSet(this, 0, 1)) {
             subscriptions.clear();
+            occupancy.dispose();
             ConnectionWriter w = writer;
             if (w != null) {
                 w.close();

@@ -83,4 +83,33 @@ class ServeCommandTest {
         assertThat(config.tokens().audience()).isEqualTo("hub");
         assertThatThrownBy(() -> parse("--jwt-issuer", "x")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aWebhookNeedsItsSecretAndKeepsItsLimits() {
+        ServerConfig config = parse(
+                "--webhook",
+                "http://127.0.0.1:9000/hook",
+                "--webhook-secret",
+                "0123456789abcdef",
+                "--webhook-max-pending",
+                "5",
+                "--webhook-max-attempts",
+                "2",
+                "--webhook-timeout",
+                "3s");
+        assertThat(config.webhook()).isNotNull();
+        assertThat(config.webhook().maxPending()).isEqualTo(5);
+        assertThat(config.webhook().maxAttempts()).isEqualTo(2);
+        assertThat(config.webhook().timeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.webhook().toString()).doesNotContain("0123456789abcdef");
+        assertThatThrownBy(() -> parse("--webhook", "http://127.0.0.1:9000/hook"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--webhook-secret");
+        assertThatThrownBy(() -> parse("--webhook", "ftp://x/hook", "--webhook-secret", "0123456789abcdef"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("http");
+        assertThatThrownBy(() -> parse("--webhook", "http://x/hook", "--webhook-secret", "short"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("16 bytes");
+    }
 }
