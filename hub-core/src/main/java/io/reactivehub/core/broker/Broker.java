@@ -66,6 +66,14 @@ public interface Broker extends Disposable {
     }
 
     /**
+     * The node bus that goes with this broker, called once by the hub that starts it; the hub
+     * disposes it before the broker. By default this node alone ({@link LocalNodeBus}).
+     */
+    default NodeBus nodeBus() {
+        return new LocalNodeBus();
+    }
+
+    /**
      * Whether the broker can carry messages now, as far as it knows without asking: false while
      * its connection to an external system is down (publishes then fail with
      * {@link io.reactivehub.core.ErrorCode#UNAVAILABLE}) and once disposed. True by default (an

@@ -14,6 +14,7 @@ import io.reactivehub.core.StreamPosition;
 import io.reactivehub.core.broker.Broker;
 import io.reactivehub.core.broker.BrokerListener;
 import io.reactivehub.core.broker.Epochs;
+import io.reactivehub.core.broker.NodeBus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -53,18 +54,28 @@ public final class RedisBroker implements Broker {
      *
      * @param commandTimeout how long a Redis command may take before it fails with {@code UNAVAILABLE}
      * @param presenceTtl    how long a presence entry lives unless its node refreshes it (every TTL/3)
+     * @param nodeTtl        how long a node's entry (listed by {@code Hub.nodes()}) lives unless the
+     *                       node refreshes it (every TTL/3); {@link #DEFAULT_NODE_TTL} by default
      */
-    public record Options(Duration commandTimeout, Duration presenceTtl) {
+    public record Options(Duration commandTimeout, Duration presenceTtl, Duration nodeTtl) {
+        public static final Duration DEFAULT_NODE_TTL = Duration.ofSeconds(15);
         public static final Options DEFAULT = new Options(Duration.ofSeconds(5), Duration.ofSeconds(60));
 
         public Options {
             Objects.requireNonNull(commandTimeout, "commandTimeout");
             Objects.requireNonNull(presenceTtl, "presenceTtl");
+            Objects.requireNonNull(nodeTtl, "nodeTtl");
+        }
+
+        /** With the default node TTL. */
+        public Options(Duration commandTimeout, Duration presenceTtl) {
+            this(commandTimeout, presenceTtl, DEFAULT_NODE_TTL);
         }
     }
 
     private final RedisConnections redis;
     private final RedisPresenceManager presence;
+    private final RedisNodeBus nodes;
     /**
      * How long a channel's numbering outlives its last publish, subscriber or history: the
      * presence TTL; subscribed nodes renew it every third of that.
@@ -81,6 +92,7 @@ public final class RedisBroker implements Broker {
     private RedisBroker(List<RedisURI> uris, Options options) {
         this.redis = RedisConnections.connect(uris, options.commandTimeout(), this::onPubSub, this::resubscribe);
         this.presence = new RedisPresenceManager(redis, options.presenceTtl());
+        this.nodes = new RedisNodeBus(redis, options.nodeTtl(), options.commandTimeout());
         this.lease = options.presenceTtl();
     }
 
@@ -121,6 +133,12 @@ public final class RedisBroker implements Broker {
     @Override
     public RedisPresenceManager presenceManager() {
         return presence;
+    }
+
+    /** The nodes on the same Redis: node entries with a TTL and the control channel ({@link RedisNodeBus}). */
+    @Override
+    public NodeBus nodeBus() {
+        return nodes;
     }
 
     @Override
@@ -208,6 +226,7 @@ public final class RedisBroker implements Broker {
      * reached it (its subscribers recover it from the history, where it survived).
      */
     private void resubscribe(Predicate<String> affected) {
+        nodes.resubscribe(affected);
         if (redis.isClosed() || subscriptions.isEmpty()) {
             return;
         }
@@ -233,6 +252,10 @@ public final class RedisBroker implements Broker {
 
     /** On a Lettuce event loop: one pub/sub connection per shard, so one channel's messages in order. */
     private void onPubSub(String key, byte[] body) {
+        if (RedisNodeBus.owns(key)) {
+            nodes.onPubSub(key, body);
+            return;
+        }
         Subscription subscription = subscriptions.get(key);
         BrokerListener l = listener;
         if (subscription == null || l == null || body.length == 0) {
@@ -292,6 +315,7 @@ public final class RedisBroker implements Broker {
     public void dispose() {
         if (disposing.compareAndSet(false, true)) {
             toucher.dispose();
+            nodes.dispose(); // idempotent, as presence
             presence.dispose(); // idempotent: the hub has normally disposed it already
             redis.close();
         }
