@@ -116,9 +116,6 @@ public interface Hub extends Disposable {
      */
     Flux<OccupancyEvent> occupancy();
 
-    /** This node's id, as {@link OccupancyEvent}s name it. */
-    String nodeId();
-
     /**
      * Counts a connection of {@code client.user()} for occupancy until the returned handle is
      * disposed (idempotent): the user's first connection on any node makes it online, its last
@@ -165,6 +162,36 @@ public interface Hub extends Disposable {
 
     /** The default queue limits that {@link #subscribe(ChannelName)} uses. */
     QueueLimits queueLimits();
+
+    /** This node's id among the hub's nodes (random per start), as {@link OccupancyEvent}s and node info name it. */
+    String nodeId();
+
+    /**
+     * The live nodes of the hub, this one included: one node alone, or with Redis every node that
+     * refreshed its entry within the node TTL (a node that died drops out after it).
+     */
+    Mono<List<NodeInfo>> nodes();
+
+    /**
+     * Active channels (with local subscribers on some node) and their subscriber counts summed over
+     * the nodes, a page at a time in name order. With Redis every live node is asked over the
+     * control channel and the answers are awaited a bounded time; a page without some node's answer
+     * says so ({@link ChannelPage#complete()} false).
+     */
+    Mono<ChannelPage> channels(ChannelQuery query);
+
+    /**
+     * Sends a command to the {@link ControlListener}s of every node, this one included (with Redis,
+     * over a pub/sub channel: at most once, a node cut off from Redis misses it). Completes when the
+     * command is handed over. Errors with {@link ErrorCode#UNAVAILABLE} when Redis cannot be reached.
+     */
+    Mono<Void> sendControl(byte[] command);
+
+    /**
+     * Adds a listener of control commands that also counts this node's connections for
+     * {@link #nodes()}; disposing the handle removes it.
+     */
+    Disposable onControl(ControlListener listener);
 
     /**
      * Whether the hub's broker can carry messages now (with Redis: its connections are up); for a

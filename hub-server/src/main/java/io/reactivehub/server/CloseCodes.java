@@ -35,5 +35,15 @@ public final class CloseCodes {
     /** The user has the most connections allowed on this node ({@code --max-connections-per-user}). */
     public static final int USER_CONNECTION_LIMIT = 4007;
 
+    /**
+     * The server API disconnected the user (its default code; a request may choose any of
+     * {@value #SERVER_DISCONNECT_MIN}-{@value #SERVER_DISCONNECT_MAX}).
+     */
+    public static final int DISCONNECTED_BY_SERVER = 4008;
+    /** The range of close codes the server API's disconnect may send. */
+    public static final int SERVER_DISCONNECT_MIN = 4000;
+
+    public static final int SERVER_DISCONNECT_MAX = 4999;
+
     private CloseCodes() {}
 }

@@ -120,7 +120,7 @@ public final class HubServer implements AutoCloseable {
                             : ", audience " + config.tokens().audience());
         }
         log.info(
-                "server API (/api/publish, /api/channels/...): {}",
+                "server API (/api/publish, /api/batch, /api/info, ...; /api/openapi.json describes it): {}",
                 config.apiKey() != null ? "on" : "off (no --api-key)");
         if (config.apiKey() != null && config.tls() == null && !loopback(config.host())) {
             log.warn(
@@ -182,6 +182,14 @@ public final class HubServer implements AutoCloseable {
      */
     public SessionRegistry sessions() {
         return routes.sessions();
+    }
+
+    /**
+     * The server API's operations in Java (publish, broadcast, subscribe, unsubscribe, disconnect,
+     * refresh, channels, presence stats, info): with Redis they act on every node.
+     */
+    public HubControl control() {
+        return routes.control();
     }
 
     /** Connections accepted and not upgraded now (handshaking, or plain HTTP requests). */

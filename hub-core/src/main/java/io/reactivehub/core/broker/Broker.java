@@ -75,6 +75,16 @@ public interface Broker extends Disposable {
     }
 
     /**
+     * The node bus that goes with this broker, called once by the hub that starts it; the hub
+     * disposes it before the broker. By default this node alone ({@link LocalNodeBus}).
+     *
+     * @param nodeId this node's id, as its {@link #occupancyTracker()} names it: one id per node
+     */
+    default NodeBus nodeBus(String nodeId) {
+        return new LocalNodeBus(nodeId);
+    }
+
+    /**
      * Whether the broker can carry messages now, as far as it knows without asking: false while
      * its connection to an external system is down (publishes then fail with
      * {@link io.reactivehub.core.ErrorCode#UNAVAILABLE}) and once disposed. True by default (an

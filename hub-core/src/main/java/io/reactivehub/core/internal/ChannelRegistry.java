@@ -3,11 +3,15 @@ package io.reactivehub.core.internal;
 import io.reactivehub.core.ChannelListener;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.ChannelOptions;
+import io.reactivehub.core.ChannelPage;
+import io.reactivehub.core.ChannelQuery;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.HubException;
 import io.reactivehub.core.Message;
 import io.reactivehub.core.broker.Broker;
 import io.reactivehub.core.broker.OccupancyTracker;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -105,6 +109,17 @@ final class ChannelRegistry {
 
     int channelCount() {
         return channels.size();
+    }
+
+    /** The query's page of this node's channels. */
+    ChannelPage page(ChannelQuery query) {
+        Map<String, Integer> accepted = new HashMap<>();
+        channels.forEach((name, state) -> {
+            if (query.accepts(name.value())) {
+                accepted.put(name.value(), state.subscribers);
+            }
+        });
+        return query.page(accepted);
     }
 
     int subscriberCount(ChannelName channel) {

@@ -3,13 +3,17 @@ package io.reactivehub.core.internal;
 import io.reactivehub.core.ChannelListener;
 import io.reactivehub.core.ChannelName;
 import io.reactivehub.core.ChannelOptions;
+import io.reactivehub.core.ChannelPage;
+import io.reactivehub.core.ChannelQuery;
 import io.reactivehub.core.ClientInfo;
+import io.reactivehub.core.ControlListener;
 import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.HistoryResult;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.HubException;
 import io.reactivehub.core.HubOptions;
 import io.reactivehub.core.Message;
+import io.reactivehub.core.NodeInfo;
 import io.reactivehub.core.OccupancyEvent;
 import io.reactivehub.core.PayloadType;
 import io.reactivehub.core.PresenceEvent;
@@ -18,12 +22,14 @@ import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.StreamPosition;
 import io.reactivehub.core.broker.Broker;
 import io.reactivehub.core.broker.BrokerListener;
+import io.reactivehub.core.broker.NodeBus;
 import io.reactivehub.core.broker.OccupancyTracker;
 import io.reactivehub.core.broker.PresenceManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
@@ -55,6 +61,9 @@ public final class LocalHub implements Hub, BrokerListener {
 
     private final ChannelRegistry channels;
     private final PresenceAnnouncer announcer;
+    private final NodeBus nodes;
+    private final long startedNanos = System.nanoTime();
+    private final List<ControlListener> controls = new CopyOnWriteArrayList<>();
     private final LongAdder deliveries = new LongAdder();
     private final LongAdder deliveredBytes = new LongAdder();
     private volatile boolean disposed;
@@ -71,7 +80,71 @@ public final class LocalHub implements Hub, BrokerListener {
                 this::options,
                 Math.max(options.queueLimits().maxMessages(), ChannelListener.EXECUTOR_BACKLOG));
         this.announcer = new PresenceAnnouncer(broker, ANNOUNCE_WINDOW);
+        this.nodes = Objects.requireNonNull(broker.nodeBus(occupancy.node()), "nodeBus");
         broker.start(this);
+        nodes.start(new NodeBus.Local() {
+            @Override
+            public NodeInfo info() {
+                return localInfo();
+            }
+
+            @Override
+            public ChannelPage channels(ChannelQuery query) {
+                return channels.page(query);
+            }
+
+            @Override
+            public void onControl(byte[] command) {
+                for (ControlListener l : controls) {
+                    l.onControl(command);
+                }
+            }
+        });
+    }
+
+    private NodeInfo localInfo() {
+        long connections = 0;
+        long users = 0;
+        for (ControlListener l : controls) {
+            connections += l.connections();
+            users += l.users();
+        }
+        return new NodeInfo(
+                nodes.nodeId(),
+                NodeInfo.currentVersion(),
+                connections,
+                users,
+                channels.channelCount(),
+                Duration.ofNanos(System.nanoTime() - startedNanos));
+    }
+
+    @Override
+    public String nodeId() {
+        return nodes.nodeId();
+    }
+
+    @Override
+    public Mono<List<NodeInfo>> nodes() {
+        return nodes.nodes();
+    }
+
+    @Override
+    public Mono<ChannelPage> channels(ChannelQuery query) {
+        Objects.requireNonNull(query, "query");
+        return nodes.channels(query);
+    }
+
+    @Override
+    public Mono<Void> sendControl(byte[] command) {
+        Objects.requireNonNull(command, "command");
+        return nodes.send(command);
+    }
+
+    @Override
+    public Disposable onControl(ControlListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        controls.add(listener);
+        return () -> controls.remove(listener);
     }
 
     @Override
@@ -189,11 +262,6 @@ public final class LocalHub implements Hub, BrokerListener {
     }
 
     @Override
-    public String nodeId() {
-        return occupancy.node();
-    }
-
-    @Override
     public Disposable connected(ClientInfo client) {
         Objects.requireNonNull(client, "client");
         String user = client.user();
@@ -293,8 +361,9 @@ public final class LocalHub implements Hub, BrokerListener {
         disposed = true;
         channels.close();
         connections.clear();
-        // Occupancy and presence first: leaving this node's entries may need the broker's connection.
+        // Occupancy, presence and the node's entry first: leaving them may need the broker's connection.
         occupancy.dispose();
+        nodes.dispose();
         presence.dispose();
         broker.dispose();
     }

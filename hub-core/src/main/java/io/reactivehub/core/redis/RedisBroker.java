@@ -14,6 +14,7 @@ import io.reactivehub.core.StreamPosition;
 import io.reactivehub.core.broker.Broker;
 import io.reactivehub.core.broker.BrokerListener;
 import io.reactivehub.core.broker.Epochs;
+import io.reactivehub.core.broker.NodeBus;
 import io.reactivehub.core.broker.OccupancyTracker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,19 +57,29 @@ public final class RedisBroker implements Broker {
      *
      * @param commandTimeout how long a Redis command may take before it fails with {@code UNAVAILABLE}
      * @param presenceTtl    how long a presence entry lives unless its node refreshes it (every TTL/3)
+     * @param nodeTtl        how long a node's entry (listed by {@code Hub.nodes()}) lives unless the
+     *                       node refreshes it (every TTL/3); {@link #DEFAULT_NODE_TTL} by default
      */
-    public record Options(Duration commandTimeout, Duration presenceTtl) {
+    public record Options(Duration commandTimeout, Duration presenceTtl, Duration nodeTtl) {
+        public static final Duration DEFAULT_NODE_TTL = Duration.ofSeconds(15);
         public static final Options DEFAULT = new Options(Duration.ofSeconds(5), Duration.ofSeconds(60));
 
         public Options {
             Objects.requireNonNull(commandTimeout, "commandTimeout");
             Objects.requireNonNull(presenceTtl, "presenceTtl");
+            Objects.requireNonNull(nodeTtl, "nodeTtl");
+        }
+
+        /** With the default node TTL. */
+        public Options(Duration commandTimeout, Duration presenceTtl) {
+            this(commandTimeout, presenceTtl, DEFAULT_NODE_TTL);
         }
     }
 
     private final RedisConnections redis;
     private final RedisPresenceManager presence;
     private final RedisOccupancyTracker occupancy;
+    private final RedisNodeBus nodes;
     /**
      * How long a channel's numbering outlives its last publish, subscriber or history: the
      * presence TTL; subscribed nodes renew it every third of that.
@@ -88,6 +99,7 @@ public final class RedisBroker implements Broker {
         this.redis = RedisConnections.connect(uris, options.commandTimeout(), this::onPubSub, this::resubscribe);
         this.presence = new RedisPresenceManager(redis, options.presenceTtl());
         this.occupancy = new RedisOccupancyTracker(redis, options.presenceTtl());
+        this.nodes = new RedisNodeBus(redis, options.nodeTtl(), options.commandTimeout(), occupancy.node());
         this.lease = options.presenceTtl();
         this.commandTimeout = options.commandTimeout();
     }
@@ -138,6 +150,12 @@ public final class RedisBroker implements Broker {
     @Override
     public OccupancyTracker occupancyTracker() {
         return occupancy;
+    }
+
+    /** The nodes on the same Redis: node entries with a TTL and the control channel ({@link RedisNodeBus}). */
+    @Override
+    public NodeBus nodeBus(String nodeId) {
+        return nodes;
     }
 
     @Override
@@ -236,6 +254,7 @@ public final class RedisBroker implements Broker {
      * reached it (its subscribers recover it from the history, where it survived).
      */
     private void resubscribe(Predicate<String> affected) {
+        nodes.resubscribe(affected);
         if (redis.isClosed()) {
             return;
         }
@@ -273,6 +292,10 @@ public final class RedisBroker implements Broker {
     private void onPubSub(String key, byte[] body) {
         if (key.equals(RedisWire.OCCUPANCY_EVENTS)) {
             occupancy.onPubSub(body);
+            return;
+        }
+        if (RedisNodeBus.owns(key)) {
+            nodes.onPubSub(key, body);
             return;
         }
         Subscription subscription = subscriptions.get(key);
@@ -334,7 +357,8 @@ public final class RedisBroker implements Broker {
     public void dispose() {
         if (disposing.compareAndSet(false, true)) {
             toucher.dispose();
-            occupancy.dispose(); // idempotent, as presence: the hub has normally disposed both already
+            occupancy.dispose(); // idempotent, as presence and the node bus: the hub has normally disposed them
+            nodes.dispose();
             presence.dispose();
             redis.close();
         }

@@ -340,7 +340,8 @@ final class RedisConnections {
             log.debug("Redis command ended by the shutdown: {}", e.toString());
             return new HubException(ErrorCode.HUB_CLOSED, "hub is closed");
         }
-        if (e instanceof RedisException || e instanceof TimeoutException) {
+        // A connection reset while a command was in flight is Redis going away as much as a refusal.
+        if (e instanceof RedisException || e instanceof TimeoutException || e instanceof java.io.IOException) {
             if (unavailableLogged.compareAndSet(false, true)) {
                 log.warn("Redis unavailable: {} (logged once until it is back)", e.getMessage());
             }

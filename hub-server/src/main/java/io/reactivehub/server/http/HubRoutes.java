@@ -15,6 +15,7 @@ import io.reactivehub.core.Hub;
 import io.reactivehub.core.codec.DeflateCodec;
 import io.reactivehub.core.codec.HubPushCodec;
 import io.reactivehub.core.codec.RawFrameCodec;
+import io.reactivehub.server.HubControl;
 import io.reactivehub.server.HubMetrics;
 import io.reactivehub.server.config.ServerConfig;
 import io.reactivehub.server.hooks.Hooks;
@@ -24,12 +25,14 @@ import io.reactivehub.server.session.ProtocolHandler;
 import io.reactivehub.server.session.Session;
 import io.reactivehub.server.session.SessionContext;
 import io.reactivehub.server.session.SessionRegistry;
+import io.reactivehub.server.session.UserControl;
 import io.reactivehub.server.transport.PipelineNames;
 import io.reactivehub.server.transport.SharedDeflateHandshaker;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.NettyPipeline;
@@ -47,6 +50,14 @@ import reactor.netty.http.server.WebsocketServerSpec;
  */
 public final class HubRoutes {
     private static final Logger log = LoggerFactory.getLogger(HubRoutes.class);
+    private static final java.util.Set<String> POST_PATHS = java.util.Set.of(
+            "/api/publish",
+            "/api/broadcast",
+            "/api/subscribe",
+            "/api/unsubscribe",
+            "/api/disconnect",
+            "/api/refresh",
+            "/api/batch");
     /** The raw protocol's channel for a bare {@code /ws}. */
     public static final ChannelName DEFAULT_CHANNEL = ChannelName.of("default");
 
@@ -55,6 +66,8 @@ public final class HubRoutes {
     private final SessionContext context;
     private final Admission admission;
     private final ServerApi api;
+    private final HubControl control;
+    private final Disposable controlListener;
     private final PendingConnections pending;
     private final HubProtocol hubProtocol;
     private final Codec rawDeflate;
@@ -71,7 +84,10 @@ public final class HubRoutes {
         HubMetrics metrics = new HubMetrics(hub, sessions::size);
         this.context = new SessionContext(hub, config, sessions, metrics);
         this.admission = new Admission(config, sessions, metrics, () -> draining);
-        this.api = new ServerApi(hub, config.apiKey(), config.maxMessageSize(), config.maxReplyBytes(), metrics);
+        this.control = new HubControl(hub);
+        this.controlListener = hub.onControl(new UserControl(sessions));
+        this.api =
+                new ServerApi(hub, control, config.apiKey(), config.maxMessageSize(), config.maxReplyBytes(), metrics);
         this.pending = new PendingConnections(config.limits(), metrics);
         // One compressing codec per protocol for the whole server: every connection that negotiated
         // permessage-deflate shares the one compressed frame of a message.
@@ -96,6 +112,16 @@ public final class HubRoutes {
                 .post("/api/publish", api::publish)
                 .get("/api/channels/{channel}/presence", api::presence)
                 .get("/api/channels/{channel}/history", api::history)
+                .get("/api/channels/{channel}/presence_stats", (req, res) -> api.get("presence_stats", req, res))
+                .get("/api/channels", (req, res) -> api.get("channels", req, res))
+                .get("/api/info", (req, res) -> api.get("info", req, res))
+                .get("/api/openapi.json", api::openApi)
+                .post("/api/broadcast", (req, res) -> api.post("broadcast", req, res))
+                .post("/api/subscribe", (req, res) -> api.post("subscribe", req, res))
+                .post("/api/unsubscribe", (req, res) -> api.post("unsubscribe", req, res))
+                .post("/api/disconnect", (req, res) -> api.post("disconnect", req, res))
+                .post("/api/refresh", (req, res) -> api.post("refresh", req, res))
+                .post("/api/batch", api::batch)
                 .get("/health", this::health)
                 .get("/health/live", this::live)
                 .get("/health/ready", this::ready)
@@ -121,8 +147,14 @@ public final class HubRoutes {
 
     /** Releases what the routes hold outside the server (the JVM meters' listeners). */
     public void close() {
+        controlListener.dispose();
         context.metrics().close();
         config.hooks().close();
+    }
+
+    /** The server API's operations in Java. */
+    public HubControl control() {
+        return control;
     }
 
     /** The open sessions. */
@@ -149,14 +181,20 @@ public final class HubRoutes {
             return HttpMethod.GET.name();
         }
         String path = new QueryStringDecoder(uri).rawPath();
-        if (path.equals("/api/publish")) {
+        if (POST_PATHS.contains(path)) {
             return HttpMethod.POST.name();
         }
         if (path.equals("/health")
                 || path.equals("/health/live")
                 || path.equals("/health/ready")
                 || path.equals("/metrics")
-                || (path.startsWith("/api/channels/") && (path.endsWith("/presence") || path.endsWith("/history")))) {
+                || path.equals("/api/channels")
+                || path.equals("/api/info")
+                || path.equals("/api/openapi.json")
+                || (path.startsWith("/api/channels/")
+                        && (path.endsWith("/presence")
+                                || path.endsWith("/history")
+                                || path.endsWith("/presence_stats")))) {
             return HttpMethod.GET.name();
         }
         return null;

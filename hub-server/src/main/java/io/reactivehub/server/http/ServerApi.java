@@ -10,6 +10,7 @@ import io.reactivehub.core.ErrorCode;
 import io.reactivehub.core.Hub;
 import io.reactivehub.core.HubException;
 import io.reactivehub.core.PayloadType;
+import io.reactivehub.server.HubControl;
 import io.reactivehub.server.HubMetrics;
 import io.reactivehub.server.protocol.Failure;
 import io.reactivehub.server.protocol.HubJson;
@@ -27,8 +28,9 @@ import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * The server API for backends, with {@code Authorization: apikey <key>}: publish, and read a
- * channel's presence and history. Replies and errors are the hub protocol's JSON (without an
+ * The server API for backends, with {@code Authorization: apikey <key>}: publish, broadcast,
+ * subscribe and unsubscribe a user, disconnect, refresh, channels, presence, presence stats,
+ * history, info and batch ({@link ApiMethods}; the OpenAPI description is {@code /api/openapi.json}). Replies and errors are the hub protocol's JSON (without an
  * {@code id}); 401 for a missing or wrong key, 429 after {@value #MAX_KEY_FAILURES} wrong keys
  * from one address within a minute (until the minute ends), 404 when no key is configured (the
  * API is off). A publish body over the maximum message size (plus room for the channel) gets 413
@@ -46,8 +48,24 @@ final class ServerApi {
     private final long maxReplyBytes;
     private final FailureThrottle keyFailures = new FailureThrottle(MAX_KEY_FAILURES, Duration.ofMinutes(1), 10_000);
 
-    ServerApi(Hub hub, @Nullable String apiKey, int maxMessageSize, long maxReplyBytes, HubMetrics metrics) {
+    /** Room in other bodies beside the data (a broadcast's channel list, a batch's commands). */
+    static final int BODY_ROOM = 64 * 1024;
+    /** The most commands in one batch. */
+    static final int MAX_BATCH = 100;
+
+    private final ApiMethods methods;
+    private final byte[] openApi;
+
+    ServerApi(
+            Hub hub,
+            HubControl control,
+            @Nullable String apiKey,
+            int maxMessageSize,
+            long maxReplyBytes,
+            HubMetrics metrics) {
         this.hub = hub;
+        this.methods = new ApiMethods(hub, control, maxMessageSize, maxReplyBytes, metrics);
+        this.openApi = resource(OPENAPI_RESOURCE);
         this.apiKey = apiKey;
         this.maxMessageSize = maxMessageSize;
         this.maxReplyBytes = maxReplyBytes;
@@ -121,6 +139,145 @@ final class ServerApi {
                                 return Responses.json(res, HttpResponseStatus.OK, HubJson.published(null, result));
                             })
                             .onErrorResume(e -> failure(res, "publish", e));
+                })
+                .onErrorResume(TooLarge.class, e -> tooLarge(res, "the body is over " + cap + " bytes"));
+    }
+
+    static final String OPENAPI_RESOURCE = "/io/reactivehub/server/api/openapi.json";
+
+    private static byte[] resource(String name) {
+        try (java.io.InputStream in = ServerApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code POST /api/<method>} with the method's parameters as a JSON object: 200 with its reply,
+     * or the error's status and {@code {"error":{"code":..,"message":..}}}.
+     */
+    Publisher<Void> post(String method, HttpServerRequest req, HttpServerResponse res) {
+        return withBody(
+                req,
+                res,
+                body -> methods.call(method, body)
+                        .flatMap(reply -> Responses.json(res, HttpResponseStatus.OK, reply))
+                        .onErrorResume(e -> failure(res, method, e)));
+    }
+
+    /** {@code GET /api/<method>?...}: the query parameters (first value of each) as the method's parameters. */
+    Publisher<Void> get(String method, HttpServerRequest req, HttpServerResponse res) {
+        Publisher<Void> refused = refuseWithoutKey(req, res);
+        if (refused != null) {
+            return refused;
+        }
+        ObjectNode params = HubJson.MAPPER.createObjectNode();
+        new QueryStringDecoder(req.uri()).parameters().forEach((k, v) -> {
+            if (!v.isEmpty()) {
+                params.put(k, v.get(0));
+            }
+        });
+        String channel = req.param("channel");
+        if (channel != null) {
+            params.put("channel", QueryStringDecoder.decodeComponent(channel));
+        }
+        return methods.call(method, params)
+                .flatMap(reply -> Responses.json(res, HttpResponseStatus.OK, reply))
+                .onErrorResume(e -> failure(res, method, e));
+    }
+
+    /**
+     * {@code POST /api/batch} with {@code {"commands":[{"method":"publish","params":{..}},..]}} (at
+     * most {@value #MAX_BATCH}): run one after the other, {@code {"ok":true,"replies":[..]}} with one
+     * reply per command in order, each the method's reply or its {@code {"error":..}}.
+     */
+    Publisher<Void> batch(HttpServerRequest req, HttpServerResponse res) {
+        return withBody(req, res, body -> {
+            JsonNode commands = body.get("commands");
+            if (commands == null || !commands.isArray()) {
+                return badRequest(res, ErrorCode.MISSING_FIELD, "missing field 'commands' (an array)");
+            }
+            if (commands.isEmpty() || commands.size() > MAX_BATCH) {
+                return badRequest(res, ErrorCode.INVALID_FIELD, "'commands' must hold 1 to " + MAX_BATCH + " commands");
+            }
+            return reactor.core.publisher.Flux.fromIterable(commands)
+                    .concatMap(c -> {
+                        JsonNode method = c.get("method");
+                        if (method == null || !method.isTextual() || !ApiMethods.NAMES.contains(method.asText())) {
+                            return Mono.just(HubJson.error(
+                                    null,
+                                    ErrorCode.UNKNOWN_OP,
+                                    "'method' must be one of " + new java.util.TreeSet<>(ApiMethods.NAMES)));
+                        }
+                        JsonNode params = c.has("params") ? c.get("params") : HubJson.MAPPER.createObjectNode();
+                        return methods.call(method.asText(), params).onErrorResume(e -> {
+                            Failure f = Failure.of(e, "server API: batch " + method.asText(), metrics);
+                            return Mono.just(HubJson.error(null, f.code(), f.message()));
+                        });
+                    })
+                    .collectList()
+                    .flatMap(replies -> {
+                        ObjectNode reply = HubJson.ok(null);
+                        reply.putArray("replies").addAll(replies);
+                        return Responses.json(res, HttpResponseStatus.OK, reply);
+                    });
+        });
+    }
+
+    /** {@code GET /api/openapi.json}: the API's OpenAPI 3 description (no key needed; 404 while the API is off). */
+    Publisher<Void> openApi(HttpServerRequest req, HttpServerResponse res) {
+        if (apiKey == null) {
+            return refuseWithoutKey(req, res);
+        }
+        return res.status(HttpResponseStatus.OK)
+                .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                .sendByteArray(Mono.just(openApi));
+    }
+
+    /**
+     * The key checked, a JSON-object body read up to {@value #BODY_ROOM} bytes past the maximum
+     * message size (413 over it, 400 when not a JSON object), then {@code then}.
+     */
+    private Publisher<Void> withBody(
+            HttpServerRequest req, HttpServerResponse res, Function<JsonNode, Mono<Void>> then) {
+        Publisher<Void> refused = refuseWithoutKey(req, res);
+        if (refused != null) {
+            return refused;
+        }
+        long cap = (long) maxMessageSize + BODY_ROOM;
+        String declared = req.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (declared != null
+                && declared.chars().allMatch(Character::isDigit)
+                && declared.length() < 19
+                && Long.parseLong(declared) > cap) {
+            return tooLarge(res, "the body is over " + cap + " bytes");
+        }
+        return req.receive()
+                .asByteArray()
+                .reduceWith(ByteArrayOutputStream::new, (body, chunk) -> {
+                    if (body.size() + chunk.length > cap) {
+                        throw new TooLarge();
+                    }
+                    body.writeBytes(chunk);
+                    return body;
+                })
+                .map(ByteArrayOutputStream::toByteArray)
+                .defaultIfEmpty(new byte[0])
+                .flatMap(bytes -> {
+                    JsonNode body;
+                    try {
+                        body = HubJson.MAPPER.readTree(bytes);
+                    } catch (IOException e) {
+                        body = null;
+                    }
+                    if (body == null || !body.isObject()) {
+                        return badRequest(res, ErrorCode.MALFORMED, "the body is a JSON object");
+                    }
+                    return then.apply(body);
                 })
                 .onErrorResume(TooLarge.class, e -> tooLarge(res, "the body is over " + cap + " bytes"));
     }
@@ -209,6 +366,9 @@ final class ServerApi {
     }
 
     private Mono<Void> failure(HttpServerResponse res, String what, Throwable e) {
+        if (e instanceof HubException he && he.errorCode() == ErrorCode.TOO_LARGE) {
+            return tooLarge(res, String.valueOf(he.getMessage()));
+        }
         Failure failure = Failure.of(e, "server API: " + what, metrics);
         return Responses.json(res, failure.httpStatus(), HubJson.error(null, failure.code(), failure.message()));
     }

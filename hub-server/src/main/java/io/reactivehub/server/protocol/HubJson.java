@@ -50,6 +50,8 @@ public final class HubJson {
      * that no longer allows the channel; the subscription ended and its presence entry is gone.
      */
     public static final int PERMISSION_WITHDRAWN = 4005;
+    /** Code of the {@code unsubscribed} push when the server API ended the subscription: do not resubscribe. */
+    public static final int UNSUBSCRIBED_BY_SERVER = 4009;
 
     private HubJson() {}
 
@@ -182,6 +184,11 @@ public final class HubJson {
     }
 
     /** {@code {"channel":"c","unsubscribed":{"code":4005,"reason":"..."}}}. */
+    /** The server API unsubscribed the connection: the client ends the subscription (no resubscribe). */
+    public static ObjectNode serverUnsubscribedPush(ChannelName channel) {
+        return unsubscribed(channel, UNSUBSCRIBED_BY_SERVER, "unsubscribed by the server");
+    }
+
     public static ObjectNode permissionWithdrawnPush(ChannelName channel) {
         return unsubscribed(
                 channel, PERMISSION_WITHDRAWN, "permission withdrawn: the refreshed token does not allow this channel");

@@ -80,6 +80,41 @@ public final class HubProtocol implements ProtocolHandler {
         }
     }
 
+    /** A server-side subscription, as at connect: a {@code subscribed} push once confirmed. */
+    @Override
+    public boolean subscribeByServer(Session session, ChannelName channel) {
+        if (session.subscriptions().contains(channel)) {
+            return true;
+        }
+        if (session.subscriptions().count() >= session.config().limits().maxSubscriptions()) {
+            log.info(
+                    "session {}: server API subscribe to {} over the subscription limit; left out",
+                    session.id(),
+                    channel);
+            return false;
+        }
+        session.subscriptions()
+                .subscribe(channel, new Pushes(session, channel, null, null, false), null)
+                .subscribe(
+                        null,
+                        e -> Failure.of(
+                                e,
+                                "session " + session.id() + ": server API subscription to " + channel,
+                                session.metrics()));
+        return true;
+    }
+
+    /** Ends the subscription; a confirmed one with an {@code unsubscribed} push (4009). */
+    @Override
+    public boolean unsubscribeByServer(Session session, ChannelName channel) {
+        Subscriptions.Left left = session.subscriptions()
+                .leave(channel, new HubException(ErrorCode.NOT_SUBSCRIBED, "unsubscribed by the server"));
+        if (left == Subscriptions.Left.CONFIRMED) {
+            reply(session, HubJson.serverUnsubscribedPush(channel));
+        }
+        return left != Subscriptions.Left.NOT_SUBSCRIBED;
+    }
+
     @Override
     public void onFrame(Session session, WebSocketFrame frame) {
         if (frame instanceof PongWebSocketFrame) {

@@ -27,6 +27,20 @@ public interface ProtocolHandler {
      */
     void onFrame(Session session, WebSocketFrame frame);
 
+    /**
+     * The server subscribes the connection to a channel (server API): true when the protocol can
+     * (the hub protocol sends a {@code subscribed} push once confirmed); the raw protocol cannot.
+     * Within the subscription limit; an existing subscription stays as it is.
+     */
+    default boolean subscribeByServer(Session session, io.reactivehub.core.ChannelName channel) {
+        return false;
+    }
+
+    /** The server ends the connection's subscription to a channel (server API); true when it had one. */
+    default boolean unsubscribeByServer(Session session, io.reactivehub.core.ChannelName channel) {
+        return false;
+    }
+
     /** A short label for logs: the protocol and what the session does with it. */
     String describe(Session session);
 }

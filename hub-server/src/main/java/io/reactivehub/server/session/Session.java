@@ -271,6 +271,45 @@ public final class Session {
         };
     }
 
+    /**
+     * Runs {@code task} on the connection's event loop (the one that runs its protocol); false
+     * when the connection is not open.
+     */
+    public boolean execute(Runnable task) {
+        Connection c = connection;
+        if (c == null || !isOpen()) {
+            return false;
+        }
+        try {
+            c.channel().eventLoop().execute(task);
+            return true;
+        } catch (RuntimeException e) { // closed and deregistered meanwhile
+            return false;
+        }
+    }
+
+    /** The server subscribes this connection to {@code channel} (server API); on the event loop. */
+    public boolean subscribeByServer(ChannelName channel) {
+        return protocol.subscribeByServer(this, channel);
+    }
+
+    /** The server ends this connection's subscription to {@code channel} (server API); on the event loop. */
+    public boolean unsubscribeByServer(ChannelName channel) {
+        return protocol.unsubscribeByServer(this, channel);
+    }
+
+    /**
+     * The server sets a new expiry (server API refresh): the connection then closes with 4003 or
+     * asks the refresh hook, as at its token's expiry. On the event loop; nothing for a connection
+     * without a principal.
+     */
+    public void expireAt(Instant next) {
+        Principal p = principal;
+        if (p != null) {
+            refreshed(p.expiringAt(next));
+        }
+    }
+
     /** Replaces the token (a refresh): new permissions, new expiry. On the event loop. */
     public void refreshed(Principal next) {
         principal = next;
