@@ -13,6 +13,7 @@
 # 16384 messages / 16 MiB so that max-rate windows do not trip its slow-consumer policy.
 # HUB_FLAGS overrides that (HUB_FLAGS="" runs the hub with its defaults: 1024 / 1 MiB).
 # SERVERS picks which servers run, in order (default "hub node netty"; e.g. SERVERS="hub netty").
+# BENCH_JAR runs another build's load generator (e.g. an older one, to compare generators).
 # PORT_BASE moves the ports (default 18080: hub on it, netty on +10, node on +11), for a machine
 # where something else listens there.
 set -euo pipefail
@@ -22,6 +23,7 @@ shift
 load_args=("$@")
 hub_jar=$root/hub-server/target/hub-server.jar
 bench_jar=$root/hub-bench/target/hub-bench.jar
+generator_jar=${BENCH_JAR:-$bench_jar}
 [[ -f $hub_jar && -f $bench_jar ]] || { echo "build first: mvn -q package -DskipTests" >&2; exit 2; }
 out=$root/hub-bench/results/$(date +%Y%m%d-%H%M%S)-$preset
 mkdir -p "$out"
@@ -42,7 +44,7 @@ run() { # name port url-path command...
   wait_for_port "$port"
   kill -0 "$server_pid" 2>/dev/null || { echo "$name did not start (see $out/$name-server.log)" >&2; exit 1; }
   for i in 1 2; do
-    java -jar "$bench_jar" load --url "ws://127.0.0.1:$port$path" --preset "$preset" --label "$name" \
+    java -jar "$generator_jar" load --url "ws://127.0.0.1:$port$path" --preset "$preset" --label "$name" \
          --server-pid "$server_pid" --json "$out/$name-$i.json" ${load_args[@]+"${load_args[@]}"} \
          2>"$out/$name-$i.progress" | tail -n 1 | tee -a "$out/table.txt" \
          || echo "$name run $i: the generator reported no delivery (see $out/$name-$i.progress)" | tee -a "$out/table.txt"

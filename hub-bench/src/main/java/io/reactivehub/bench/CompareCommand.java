@@ -60,6 +60,17 @@ final class CompareCommand implements Callable<Integer> {
             lost += r.path("lost").asLong();
         }
 
+        /** CPU microseconds per delivery, computed from the CPU % when an older generator did not write it. */
+        private static double micros(JsonNode r, String prefix) {
+            JsonNode given = r.get(prefix + "MicrosPerDelivery");
+            if (given != null && given.isNumber()) {
+                return given.asDouble();
+            }
+            double perSecond = r.path("deliveriesPerSecond").asDouble();
+            double percent = r.path(prefix + "Percent").asDouble(Double.NaN);
+            return perSecond > 0 ? percent * 10_000 / perSecond : Double.NaN;
+        }
+
         private static double min(double a, double b) {
             return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
         }
