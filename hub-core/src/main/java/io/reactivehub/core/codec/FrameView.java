@@ -1,9 +1,9 @@
 package io.reactivehub.core.codec;
 
-import io.netty.buffer.AbstractReferenceCountedByteBuf;
+import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.Recycler;
+import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
 import io.netty.util.ResourceLeakTracker;
@@ -16,55 +16,40 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ScatteringByteChannel;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One delivery's read-only view of an encoded frame: its own reader index (a partial socket write,
  * or TLS, moves it) and its own reference count, over the frame's memory, which it only reads. No
  * reference count is shared with the frame's other deliveries (a shared counter is a cache line
- * that every event loop writing the frame would fight over), and on an event loop no object is
- * made per delivery: views are pooled per thread by Netty's {@link Recycler} and go back to the
- * pool of the thread that took them when Netty releases them after the write. (The Recycler pools
- * only on Netty's own threads; a view taken elsewhere, say by a thread replaying history, is a new
- * object each time, as every view used to be.)
+ * that every event loop writing the frame would fight over).
  *
- * <p>A view keeps its frame reachable until it is released; then it forgets it, so that a pooled
- * view never holds a frame's memory. A view dropped without {@code release()} leaks nothing (the
- * memory is the garbage collector's) but is lost to the pool: at Netty's {@code PARANOID} leak
- * detection level (the tests') every view is tracked and such a view is reported. Below it none
- * is: the detector's sampling (one in 128 at {@code SIMPLE}, Netty's default) records a stack
- * trace per sample, which at millions of deliveries a second would cost more than the view saves.
+ * <p>One small object per delivery (40 bytes): the count is a field of its own, not the separate
+ * counter object Netty's reference-counted buffers carry, and nothing is cached. Not pooled:
+ * measured end to end, views taken from Netty's {@code Recycler} allocated nothing but cost the
+ * server half as much CPU again per delivery as allocating them (hub-bench/RESULTS.md, "Allocation
+ * per delivery").
+ *
+ * <p>A view keeps its frame reachable until it is released, then forgets it. At Netty's
+ * {@code PARANOID} leak detection level (the tests') every view is tracked, and one dropped without
+ * {@code release()} is reported; below it none is (sampling records a stack trace per sample, too
+ * dear at millions of deliveries a second, for a view whose memory the garbage collector frees).
  */
-final class FrameView extends AbstractReferenceCountedByteBuf {
-    /**
-     * Views kept per thread: a channel's fan-out task on one event loop makes at most 16,384
-     * deliveries (LoopFanout.DELIVERIES_PER_TASK), all of them written before the flushes at the
-     * task's end. Half of them in the owner thread's own array (Netty's default: 32), so that
-     * releasing a task's views seldom goes through the pool's queue, which allocates a chunk per
-     * that many entries.
-     */
-    private static final int POOLED_PER_THREAD = 16_384;
-
-    private static final Recycler<FrameView> POOL = new Recycler<>(POOLED_PER_THREAD, 8, POOLED_PER_THREAD / 2) {
-        @Override
-        protected FrameView newObject(Handle<FrameView> handle) {
-            return new FrameView(handle);
-        }
-    };
-
+class FrameView extends AbstractByteBuf {
+    private static final AtomicIntegerFieldUpdater<FrameView> REF_CNT =
+            AtomicIntegerFieldUpdater.newUpdater(FrameView.class, "refCnt");
     private static final ResourceLeakDetector<FrameView> LEAKS =
             ResourceLeakDetectorFactory.instance().newResourceLeakDetector(FrameView.class);
     private static final boolean TRACKED = ResourceLeakDetector.getLevel() == ResourceLeakDetector.Level.PARANOID;
 
-    private final Recycler.Handle<FrameView> handle;
     private @Nullable ByteBuf frame;
-    private @Nullable ResourceLeakTracker<FrameView> leak;
-    /** This view's own {@link #internalNioBuffer}: NIO transport and TLS only; epoll uses the address. */
-    private @Nullable ByteBuffer internal;
+    private volatile int refCnt;
 
-    private FrameView(Recycler.Handle<FrameView> handle) {
-        super(0);
-        this.handle = handle;
+    private FrameView(ByteBuf frame) {
+        super(frame.capacity());
+        this.frame = frame;
+        REF_CNT.lazySet(this, 1);
     }
 
     /**
@@ -72,29 +57,104 @@ final class FrameView extends AbstractReferenceCountedByteBuf {
      * frame is never written, retained or released through it.
      */
     static FrameView of(ByteBuf frame) {
-        FrameView view = POOL.get();
-        view.frame = frame;
-        view.resetRefCnt();
-        view.maxCapacity(frame.capacity());
+        FrameView view = TRACKED ? new Tracked(frame) : new FrameView(frame);
         view.setIndex(frame.readerIndex(), frame.writerIndex());
         view.markReaderIndex();
         view.markWriterIndex();
-        if (TRACKED) {
-            view.leak = LEAKS.track(view);
-        }
         return view;
     }
 
+    // ---- reference counting: this view's own
+
     @Override
-    protected void deallocate() {
-        ResourceLeakTracker<FrameView> tracker = leak;
-        leak = null;
-        frame = null;
-        internal = null;
-        if (tracker != null) {
-            tracker.close(this);
+    public int refCnt() {
+        return refCnt;
+    }
+
+    @Override
+    public ByteBuf retain() {
+        return retain(1);
+    }
+
+    @Override
+    public ByteBuf retain(int increment) {
+        if (increment <= 0) {
+            throw new IllegalArgumentException("increment: " + increment + " (expected: > 0)");
         }
-        handle.recycle(this);
+        for (; ; ) {
+            int count = refCnt;
+            int next = count + increment;
+            if (count == 0 || next <= count) {
+                throw new IllegalReferenceCountException(count, increment);
+            }
+            if (REF_CNT.compareAndSet(this, count, next)) {
+                return this;
+            }
+        }
+    }
+
+    @Override
+    public boolean release() {
+        return release(1);
+    }
+
+    @Override
+    public boolean release(int decrement) {
+        if (decrement <= 0) {
+            throw new IllegalArgumentException("decrement: " + decrement + " (expected: > 0)");
+        }
+        for (; ; ) {
+            int count = refCnt;
+            if (count < decrement) {
+                throw new IllegalReferenceCountException(count, -decrement);
+            }
+            if (REF_CNT.compareAndSet(this, count, count - decrement)) {
+                if (count == decrement) {
+                    frame = null;
+                    released();
+                    return true;
+                }
+                return false;
+            }
+        }
+    }
+
+    @Override
+    public ByteBuf touch() {
+        return this;
+    }
+
+    @Override
+    public ByteBuf touch(Object hint) {
+        return this;
+    }
+
+    /** Called once, when the count reaches zero. */
+    void released() {}
+
+    /** A view the leak detector follows ({@code PARANOID} only). */
+    private static final class Tracked extends FrameView {
+        private final @Nullable ResourceLeakTracker<FrameView> leak;
+
+        Tracked(ByteBuf frame) {
+            super(frame);
+            leak = LEAKS.track(this);
+        }
+
+        @Override
+        public ByteBuf touch(Object hint) {
+            if (leak != null) {
+                leak.record(hint);
+            }
+            return this;
+        }
+
+        @Override
+        void released() {
+            if (leak != null) {
+                leak.close(this);
+            }
+        }
     }
 
     private ByteBuf frame() {
@@ -276,13 +336,8 @@ final class FrameView extends AbstractReferenceCountedByteBuf {
 
     @Override
     public ByteBuffer internalNioBuffer(int index, int length) {
-        checkIndex(index, length);
-        ByteBuffer tmp = internal;
-        if (tmp == null) {
-            // Not the frame's own internalNioBuffer: that one is shared by every thread writing the frame.
-            internal = tmp = frame().nioBuffer(0, capacity());
-        }
-        return (ByteBuffer) tmp.clear().position(index).limit(index + length);
+        // A buffer of its own: the frame's internal one is shared by every thread writing the frame.
+        return nioBuffer(index, length);
     }
 
     @Override
