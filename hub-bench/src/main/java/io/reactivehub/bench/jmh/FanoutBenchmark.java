@@ -50,7 +50,7 @@ import reactor.core.publisher.BaseSubscriber;
  * </ul>
  *
  * <p>The benchmark threads are Netty {@code FastThreadLocalThread}s ({@link NettyThreads}), as a
- * server's event loops are: thread-local pools (the views', Netty's own) behave as they do there.
+ * server's event loops are: Netty's thread-local pools behave as they do there.
  *
  * <p>It measures hub-core's internals, not API.
  */

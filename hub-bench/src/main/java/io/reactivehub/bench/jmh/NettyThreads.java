@@ -7,9 +7,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * JMH's worker threads as Netty {@code FastThreadLocalThread}s, like a server's event loops
- * (selected with {@code -Djmh.executor=CUSTOM -Djmh.executor.class=}this class): Netty's thread-local
- * pools keep a batch of their own only on such threads, and a benchmark that stands in for event
- * loops should see them as the loops do.
+ * (selected with {@code -Djmh.executor=CUSTOM -Djmh.executor.class=}this class): Netty's
+ * {@code Recycler} pools objects only on such threads, so a benchmark that stands in for event loops
+ * should run on one to allocate what the loops allocate.
  */
 public final class NettyThreads extends ThreadPoolExecutor {
     /** The constructor JMH calls: the number of worker threads and their name prefix. */
