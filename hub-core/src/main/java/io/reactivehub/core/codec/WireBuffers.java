@@ -48,8 +48,7 @@ public final class WireBuffers {
      * A buffer of its own over the same memory as {@code frame}, for one connection to write and
      * release: its own reader index and reference count, nothing shared with the frame's other
      * deliveries (unlike {@code retainedDuplicate()}, whose one counter every event loop writing the
-     * frame would contend on). The view is pooled per thread: once released it goes back to the pool,
-     * so a delivery allocates nothing.
+     * frame would contend on). One 40-byte read-only object; releasing it never frees the frame.
      */
     public static ByteBuf share(ByteBuf frame) {
         return FrameView.of(frame);
