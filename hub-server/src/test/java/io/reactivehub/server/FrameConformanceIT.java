@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** RFC 6455 enforcement on every inbound frame, and that a faulty client never disturbs the others. */
@@ -303,6 +304,84 @@ class FrameConformanceIT {
         try (WsTestClient c = join()) {
             c.sendFrame(false, 0, 0x9, new byte[] {1});
             assertThat(c.readCloseCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        }
+    }
+
+    /**
+     * A valid message and a protocol violation in one TCP write (Autobahn 3.2, 4.1.3-4, 4.2.3-4,
+     * 5.15, 6.x): the message is published before the violation is read, and its sender, subscribed
+     * to the channel, gets it before the close frame. What the peer sent after the violation is
+     * not: the next frame after the close, if any, is none of its messages.
+     */
+    @Nested
+    class AMessageThenAViolationInOneRead {
+        private final byte[] hello = WsTestClient.encode(true, true, 0, 0x1, "hello".getBytes(StandardCharsets.UTF_8));
+        private final byte[] after = WsTestClient.encode(true, true, 0, 0x1, "after".getBytes(StandardCharsets.UTF_8));
+
+        /** Sends hello, the violation and another message in one write; hello first, then the close. */
+        private void echoThenClose(byte[] violation, int code) throws IOException {
+            try (WsTestClient bystander = join();
+                    WsTestClient c = joinSame()) {
+                c.sendInOneWrite(hello, violation, after);
+
+                WsTestClient.Frame first = c.read();
+                assertThat(first.opcode())
+                        .as("the echo first, got opcode %d%s", first.opcode(), first.isClose() ? " (close)" : "")
+                        .isEqualTo(0x1);
+                assertThat(first.text()).isEqualTo("hello");
+                assertThat(closeCodeThenEof(c)).isEqualTo(code);
+                assertThat(bystander.readText()).isEqualTo("hello");
+                bystanderStillServed(bystander);
+            }
+        }
+
+        @Test
+        void reservedBitsWithoutAnExtension() throws Exception {
+            echoThenClose(
+                    WsTestClient.encode(true, true, 2, 0x1, "x".getBytes(StandardCharsets.UTF_8)),
+                    CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void aReservedDataOpcode() throws Exception {
+            echoThenClose(WsTestClient.encode(true, true, 0, 0x5, new byte[0]), CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void aReservedControlOpcode() throws Exception {
+            echoThenClose(WsTestClient.encode(true, true, 0, 0xB, new byte[0]), CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void anUnmaskedFrame() throws Exception {
+            echoThenClose(
+                    WsTestClient.encode(false, true, 0, 0x1, "x".getBytes(StandardCharsets.UTF_8)),
+                    CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void aContinuationWithNothingToContinue() throws Exception {
+            echoThenClose(
+                    WsTestClient.encode(true, false, 0, 0x0, "x".getBytes(StandardCharsets.UTF_8)),
+                    CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void anInvalidCloseCode() throws Exception {
+            echoThenClose(
+                    WsTestClient.encode(true, true, 0, 0x8, new byte[] {0x03, (byte) 0xE7}), CloseCodes.PROTOCOL_ERROR);
+        }
+
+        @Test
+        void invalidUtf8() throws Exception {
+            echoThenClose(
+                    WsTestClient.encode(true, true, 0, 0x1, new byte[] {'o', 'k', (byte) 0xC3, (byte) 0x28}),
+                    CloseCodes.INVALID_PAYLOAD);
+        }
+
+        @Test
+        void aFrameOverTheLimit() throws Exception {
+            echoThenClose(WsTestClient.encode(true, true, 0, 0x2, new byte[MAX + 1]), CloseCodes.MESSAGE_TOO_BIG);
         }
     }
 

@@ -142,7 +142,23 @@ final class WsTestClient implements AutoCloseable {
         out.flush();
     }
 
-    private byte[] encode(boolean fin, int rsv, int opcode, byte[] payload) {
+    /** Sends already encoded frames ({@link #encode}) in one TCP write, so the server reads them together. */
+    synchronized void sendInOneWrite(byte[]... frames) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] frame : frames) {
+            all.write(frame);
+        }
+        out.write(all.toByteArray());
+        out.flush();
+    }
+
+    /** One frame as this client sends it (masked unless connected without masking). */
+    byte[] encode(boolean fin, int rsv, int opcode, byte[] payload) {
+        return encode(mask, fin, rsv, opcode, payload);
+    }
+
+    /** One frame, masked or not whatever this client does. */
+    static byte[] encode(boolean mask, boolean fin, int rsv, int opcode, byte[] payload) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write((fin ? 0x80 : 0) | (rsv << 4) | opcode);
         int maskBit = mask ? 0x80 : 0;

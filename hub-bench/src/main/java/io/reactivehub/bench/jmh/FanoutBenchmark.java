@@ -42,18 +42,26 @@ import reactor.core.publisher.BaseSubscriber;
  *       {@code Hub.subscribe}, and the server's path before the fan-out was grouped by event loop.
  *   <li>{@code loops}: the server's path. The listeners name one of {@value #LOOPS} executors (a
  *       server's event loops), so the publish hands each executor one task; the benchmark thread
- *       then runs those tasks, as the loops would, and each delivers a view of the frame to every
- *       listener of its loop, which releases it (the write, stubbed out).
+ *       then runs those tasks, as the loops would, and each delivers to every listener of its loop
+ *       what a server connection's {@code Deliveries} writes: its view of the frame
+ *       (WireBuffers.share). The view stays in the connection's stand-in outbound buffer until the
+ *       end of the burst, where the flush (a reader that takes everything) releases it, as Netty
+ *       does once the socket took the bytes.
  * </ul>
  *
- * It measures hub-core's internals, not API.
+ * <p>The benchmark threads are Netty {@code FastThreadLocalThread}s ({@link NettyThreads}), as a
+ * server's event loops are: Netty's thread-local pools behave as they do there.
+ *
+ * <p>It measures hub-core's internals, not API.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.reactivehub.bench.jmh.NettyThreads"})
 public class FanoutBenchmark {
     static final int LOOPS = 4;
 
@@ -128,13 +136,14 @@ public class FanoutBenchmark {
     }
 
     /**
-     * A server connection's listener with the socket stubbed out: a view of the frame per delivery,
-     * kept until the next one (as Netty's outbound buffer keeps it until written), then released.
-     * Kept, so that the JIT cannot elide the view as it could were it released at once.
+     * A server connection's listener with the socket stubbed out, as {@code Deliveries} over a
+     * {@code ConnectionWriter}: a view of the frame per delivery, written (kept in a stand-in for
+     * Netty's outbound buffer) until the burst ends, then flushed (released), as the socket of a
+     * reader that keeps up would.
      */
     static final class LoopListener implements ChannelListener {
         private final Executor loop;
-        private ByteBuf written;
+        private final ArrayDeque<ByteBuf> outbound = new ArrayDeque<>();
 
         LoopListener(Executor loop) {
             this.loop = loop;
@@ -142,10 +151,14 @@ public class FanoutBenchmark {
 
         @Override
         public void onMessage(Message message) {
-            ByteBuf previous = written;
-            written = WireBuffers.share(message.encoded(RawFrameCodec.INSTANCE));
-            if (previous != null) {
-                previous.release();
+            outbound.add(WireBuffers.share(message.encoded(RawFrameCodec.INSTANCE)));
+        }
+
+        @Override
+        public void onBurstEnd() {
+            ByteBuf written;
+            while ((written = outbound.poll()) != null) {
+                written.release();
             }
         }
 

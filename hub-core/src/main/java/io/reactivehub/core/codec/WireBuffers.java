@@ -46,14 +46,12 @@ public final class WireBuffers {
 
     /**
      * A buffer of its own over the same memory as {@code frame}, for one connection to write and
-     * release. Unlike {@code retainedDuplicate()} it shares no reference count with the other
-     * deliveries of the frame, so the event loops writing them never contend on one counter.
+     * release: its own reader index and reference count, nothing shared with the frame's other
+     * deliveries (unlike {@code retainedDuplicate()}, whose one counter every event loop writing the
+     * frame would contend on). One 40-byte read-only object; releasing it never frees the frame.
      */
     public static ByteBuf share(ByteBuf frame) {
-        if (frame instanceof SharedFrame shared) {
-            return new SharedFrame(shared.memory);
-        }
-        return Unpooled.wrappedBuffer(frame.nioBuffer());
+        return FrameView.of(frame);
     }
 
     /** One complete unmasked frame holding {@code payload}. */

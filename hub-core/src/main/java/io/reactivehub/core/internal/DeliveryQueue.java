@@ -1,5 +1,6 @@
 package io.reactivehub.core.internal;
 
+import io.netty.util.internal.PlatformDependent;
 import io.reactivehub.core.QueueLimits;
 import io.reactivehub.core.SlowConsumerException;
 import io.reactivehub.core.SlowConsumerPolicy;
@@ -15,7 +16,6 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
-import reactor.util.concurrent.Queues;
 
 /**
  * One subscriber's bounded queue between a fast producer (the channel fan-out) and a consumer that
@@ -31,6 +31,8 @@ import reactor.util.concurrent.Queues;
  * @param <T> queued items
  */
 public final class DeliveryQueue<T> extends Flux<T> implements Subscription {
+    private static final int QUEUE_CHUNK = 32;
+
     @SuppressWarnings("rawtypes")
     private static final AtomicIntegerFieldUpdater<DeliveryQueue> WIP =
             AtomicIntegerFieldUpdater.newUpdater(DeliveryQueue.class, "wip");
@@ -58,7 +60,8 @@ public final class DeliveryQueue<T> extends Flux<T> implements Subscription {
     private final QueueLimits limits;
     private final ToIntFunction<? super T> sizer;
     private final Consumer<? super T> discard;
-    private final Queue<T> queue = Queues.<T>unboundedMultiproducer().get();
+    /** Chunked array MPSC queue: no node per item (the linked queue it replaces made one per delivery). */
+    private final Queue<T> queue = PlatformDependent.newMpscQueue(QUEUE_CHUNK, 1 << 30);
 
     private volatile int wip;
     private volatile long count;

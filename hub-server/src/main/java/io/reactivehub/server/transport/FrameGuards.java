@@ -33,7 +33,9 @@ import reactor.netty.Connection;
  * bad fragmentation, and with 1009 on a single frame over the size limit; the wire rules, before
  * any extension decoder, close with 1002 on misplaced reserved bits and bad close codes, and with
  * 1007 on a close reason that is not UTF-8. Every violation is answered with a close frame, then
- * the TCP connection is closed. After these guards, the session sees only whole, UTF-8-valid
+ * the TCP connection is closed ({@link #closeWith}: one event-loop task later, so that what the
+ * connection's own earlier messages fanned out on this loop is written first), and whatever the
+ * peer sent after it is dropped. After these guards, the session sees only whole, UTF-8-valid
  * messages within the size limit, carrying no reserved bits.
  */
 public final class FrameGuards {
@@ -63,13 +65,33 @@ public final class FrameGuards {
         }
         connection
                 .addHandlerLast(PipelineNames.RESERVED_BITS_GUARD, new ReservedBitsGuard(oversized))
-                .addHandlerLast(PipelineNames.UTF8_GUARD, new Utf8FrameValidator(true))
+                .addHandlerLast(PipelineNames.UTF8_GUARD, new Utf8Guard())
                 .addHandlerLast(PipelineNames.AGGREGATOR, new BoundedAggregator(maxMessageSize, oversized));
     }
 
-    /** Writes a close frame, then closes the TCP connection once it is sent. */
+    /**
+     * Writes a close frame, then closes the TCP connection once it is sent; on the event loop, as a
+     * task of its own. A violation is often read together with the valid messages before it (one
+     * TCP segment): each of those was published already, and its fan-out to this loop's
+     * connections, the sender's own echo included, is a task queued on this loop. Queued behind
+     * them, the close frame follows those messages instead of cutting them off. (Messages that
+     * reach the loop later, from another node or an asynchronous publish hook, are not waited for.)
+     */
     public static void closeWith(ChannelHandlerContext ctx, int code, String reason) {
-        ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        ctx.channel().eventLoop().execute(() -> {
+            if (ctx.channel().isActive()) {
+                ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            }
+        });
+    }
+
+    /** {@link #closeWith} for a violation Netty's decoder or UTF-8 validator reported. */
+    private static void closeWith(ChannelHandlerContext ctx, CorruptedWebSocketFrameException violation) {
+        String reason = violation.getMessage();
+        closeWith(
+                ctx,
+                violation.closeStatus().code(),
+                reason != null ? reason : violation.closeStatus().reasonText());
     }
 
     /**
@@ -77,7 +99,9 @@ public final class FrameGuards {
      * from a compressed message's continuations): RSV2 and RSV3, which no extension here uses; RSV1
      * on a control frame, a continuation (RFC 7692 section 6.1) or, without permessage-deflate, on
      * any frame: 1002. A close frame's body: one byte, or a code that may not be sent (RFC 6455
-     * section 7.4), 1002; a reason that is not UTF-8, 1007. After answering it drops whatever follows.
+     * section 7.4), 1002; a reason that is not UTF-8, 1007. Also answers the violations the decoder
+     * before it reports (it writes no close frame of its own, see {@link HubFrameDecoder}). After
+     * answering it drops whatever follows.
      */
     static final class WireRules extends ChannelInboundHandlerAdapter {
         private static final int RSV1 = 0x4;
@@ -110,6 +134,20 @@ public final class FrameGuards {
                 }
             }
             ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof CorruptedWebSocketFrameException violation) {
+                // The decoder's: it dropped the rest of the input already. Not passed on, so the
+                // session ends when the connection closes, after the close frame, not before.
+                if (!failed) {
+                    failed = true;
+                    closeWith(ctx, violation);
+                }
+                return;
+            }
+            ctx.fireExceptionCaught(cause);
         }
 
         /** The close code the frame earns, or 0 when it may pass. */
@@ -165,6 +203,7 @@ public final class FrameGuards {
      */
     static final class ReservedBitsGuard extends ChannelInboundHandlerAdapter {
         private final Runnable oversized;
+        private boolean failed;
 
         ReservedBitsGuard(Runnable oversized) {
             this.oversized = oversized;
@@ -176,6 +215,10 @@ public final class FrameGuards {
                 String message = String.valueOf(cause.getMessage());
                 // Netty's inflater: "Decompression buffer has reached maximum size: N".
                 boolean tooBig = message.contains("maximum size");
+                if (failed) {
+                    return;
+                }
+                failed = true;
                 if (tooBig) {
                     oversized.run();
                 }
@@ -190,7 +233,12 @@ public final class FrameGuards {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (failed) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (msg instanceof WebSocketFrame frame && frame.rsv() != 0) {
+                failed = true;
                 ReferenceCountUtil.release(msg);
                 closeWith(ctx, CloseCodes.PROTOCOL_ERROR, "reserved bits set without a negotiated extension");
                 return;
@@ -199,9 +247,38 @@ public final class FrameGuards {
         }
     }
 
+    /**
+     * Netty's UTF-8 check of text messages across fragments (1007), answering through
+     * {@link #closeWith} instead of writing its close frame at once, and dropping what follows.
+     */
+    static final class Utf8Guard extends Utf8FrameValidator {
+        private boolean failed;
+
+        Utf8Guard() {
+            super(false);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (failed) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            try {
+                super.channelRead(ctx, msg);
+            } catch (CorruptedWebSocketFrameException violation) {
+                // The validator released the frame. Not passed on: the session ends when the
+                // connection closes, after the close frame.
+                failed = true;
+                closeWith(ctx, violation);
+            }
+        }
+    }
+
     /** Reassembles fragmented messages; a message over the limit closes with 1009. */
     static final class BoundedAggregator extends WebSocketFrameAggregator {
         private final Runnable oversized;
+        private boolean failed;
 
         BoundedAggregator(int maxContentLength, Runnable oversized) {
             super(maxContentLength);
@@ -215,9 +292,14 @@ public final class FrameGuards {
          */
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (failed) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             if (msg instanceof WebSocketFrame frame
                     && (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame)
                     && frame.content().readableBytes() > maxContentLength()) {
+                failed = true;
                 ReferenceCountUtil.release(msg);
                 oversized.run();
                 closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG, "inflated message larger than the maximum message size");
@@ -229,6 +311,7 @@ public final class FrameGuards {
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, WebSocketFrame oversizedFrame) {
             // MessageAggregator releases the frame after this returns.
+            failed = true;
             oversized.run();
             closeWith(ctx, CloseCodes.MESSAGE_TOO_BIG, "message larger than the maximum message size");
         }

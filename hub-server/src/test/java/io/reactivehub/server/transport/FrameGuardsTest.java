@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -29,6 +28,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.reactivehub.server.CloseCodes;
 import io.reactivehub.server.transport.FrameGuards.BoundedAggregator;
 import io.reactivehub.server.transport.FrameGuards.ReservedBitsGuard;
+import io.reactivehub.server.transport.FrameGuards.Utf8Guard;
 import io.reactivehub.server.transport.FrameGuards.WireRules;
 import java.io.IOException;
 import java.util.Arrays;
@@ -43,7 +43,7 @@ import reactor.netty.Connection;
 
 /**
  * The guards in an {@link EmbeddedChannel}, in the order {@link FrameGuards#install} adds them:
- * ReservedBitsGuard, Netty's Utf8FrameValidator, BoundedAggregator. Frames are written inbound as
+ * ReservedBitsGuard, Utf8Guard (Netty's Utf8FrameValidator), BoundedAggregator. Frames are written inbound as
  * Netty's WebSocket decoder would pass them on; a close frame the guards answer with is read
  * outbound. Exceptions are fired from the head of the pipeline, where the extension decoder (the
  * inflater) sits in a real connection.
@@ -54,7 +54,7 @@ class FrameGuardsTest {
     private final AtomicInteger oversized = new AtomicInteger();
     private final EmbeddedChannel channel = new EmbeddedChannel(
             new ReservedBitsGuard(oversized::incrementAndGet),
-            new Utf8FrameValidator(true),
+            new Utf8Guard(),
             new BoundedAggregator(MAX, oversized::incrementAndGet));
 
     private static ByteBuf bytes(String text) {
@@ -82,6 +82,7 @@ class FrameGuardsTest {
 
     /** The guards answered with exactly one close frame carrying {@code code}, then closed the connection. */
     private void assertClosedWith(int code) {
+        channel.runPendingTasks(); // the close frame is written by a task of its own
         Object out = channel.readOutbound();
         try {
             assertThat(out).isInstanceOf(CloseWebSocketFrame.class);
@@ -117,6 +118,17 @@ class FrameGuardsTest {
             assertClosedWith(CloseCodes.PROTOCOL_ERROR);
             assertThat(frame.refCnt()).isZero();
             assertThat(oversized).hasValue(0);
+        }
+
+        @Test
+        void framesAfterTheViolationAreDropped() {
+            TextWebSocketFrame bad = new TextWebSocketFrame(true, 4, bytes("hello"));
+            TextWebSocketFrame after = new TextWebSocketFrame("after");
+
+            channel.writeInbound(bad, after);
+
+            assertClosedWith(CloseCodes.PROTOCOL_ERROR);
+            assertThat(after.refCnt()).isZero();
         }
 
         @ParameterizedTest(name = "rsv {0}")
@@ -348,7 +360,7 @@ class FrameGuardsTest {
             ContinuationWebSocketFrame bad = new ContinuationWebSocketFrame(true, 0, bytes((byte) 0x28, (byte) 0xA1));
             channel.writeInbound(first);
 
-            assertThatThrownBy(() -> channel.writeInbound(bad)).isInstanceOf(CorruptedWebSocketFrameException.class);
+            channel.writeInbound(bad);
 
             assertClosedWith(CloseCodes.INVALID_PAYLOAD);
             assertThat(bad.refCnt()).isZero();
@@ -468,6 +480,34 @@ class FrameGuardsTest {
         }
 
         @Test
+        void aViolationTheDecoderReportsIsAnsweredInsteadOfPassedOn() {
+            EmbeddedChannel ch = rules(false);
+            try {
+                ch.pipeline()
+                        .fireExceptionCaught(new CorruptedWebSocketFrameException(
+                                WebSocketCloseStatus.PROTOCOL_ERROR, "data frame using reserved opcode 5"));
+                assertThat(ch.<Object>readOutbound())
+                        .as("not before the tasks queued so far")
+                        .isNull();
+
+                ch.runPendingTasks();
+
+                Object out = ch.readOutbound();
+                try {
+                    assertThat(out).isInstanceOf(CloseWebSocketFrame.class);
+                    assertThat(((CloseWebSocketFrame) out).statusCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+                    assertThat(((CloseWebSocketFrame) out).reasonText()).contains("reserved opcode");
+                } finally {
+                    ReferenceCountUtil.release(out);
+                }
+                assertThat(ch.isOpen()).isFalse();
+                assertThatCode(ch::checkException).doesNotThrowAnyException();
+            } finally {
+                ch.finishAndReleaseAll();
+            }
+        }
+
+        @Test
         void framesArrivingWhileTheCloseFrameIsStillBeingWrittenAreDropped() {
             // A socket that does not take the close frame yet: the connection stays open meanwhile.
             ChannelOutboundHandlerAdapter stalledSocket = new ChannelOutboundHandlerAdapter() {
@@ -502,7 +542,7 @@ class FrameGuardsTest {
                                 PipelineNames.RESERVED_BITS_GUARD, PipelineNames.UTF8_GUARD, PipelineNames.AGGREGATOR);
                 assertThat(own.pipeline().get(PipelineNames.RESERVED_BITS_GUARD))
                         .isInstanceOf(ReservedBitsGuard.class);
-                assertThat(own.pipeline().get(PipelineNames.UTF8_GUARD)).isInstanceOf(Utf8FrameValidator.class);
+                assertThat(own.pipeline().get(PipelineNames.UTF8_GUARD)).isInstanceOf(Utf8Guard.class);
                 assertThat(own.pipeline().get(PipelineNames.AGGREGATOR)).isInstanceOf(BoundedAggregator.class);
             } finally {
                 own.finishAndReleaseAll();
@@ -532,9 +572,21 @@ class FrameGuardsTest {
         }
 
         @Test
-        void closeWithWritesTheCloseFrameThenClosesTheConnection() {
+        void closeWithWritesTheCloseFrameThenClosesTheConnectionInATaskOfItsOwn() {
+            channel.eventLoop().execute(() -> channel.writeOutbound(new TextWebSocketFrame("queued before")));
             FrameGuards.closeWith(channel.pipeline().firstContext(), CloseCodes.GOING_AWAY, "bye");
 
+            assertThat(channel.<Object>readOutbound())
+                    .as("nothing before the tasks run")
+                    .isNull();
+            assertThat(channel.isOpen()).isTrue();
+            channel.runPendingTasks();
+            Object queued = channel.readOutbound();
+            try {
+                assertThat(queued).as("what the loop had queued goes first").isInstanceOf(TextWebSocketFrame.class);
+            } finally {
+                ReferenceCountUtil.release(queued);
+            }
             Object out = channel.readOutbound();
             try {
                 assertThat(out).isInstanceOf(CloseWebSocketFrame.class);
