@@ -53,10 +53,8 @@ final class CompareCommand implements Callable<Integer> {
                 deliveriesPerSecond = d;
                 p99Ms = r.path("latencyMs").path("p99").asDouble(Double.NaN);
             }
-            serverMicros =
-                    min(serverMicros, r.path("serverCpuMicrosPerDelivery").asDouble(Double.NaN));
-            generatorMicros =
-                    min(generatorMicros, r.path("generatorCpuMicrosPerDelivery").asDouble(Double.NaN));
+            serverMicros = min(serverMicros, micros(r, "serverCpu"));
+            generatorMicros = min(generatorMicros, micros(r, "generatorCpu"));
             lost += r.path("lost").asLong();
         }
 
