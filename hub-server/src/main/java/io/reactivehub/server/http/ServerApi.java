@@ -86,40 +86,12 @@ final class ServerApi {
      * offset, epoch and subscriber count; 400 for a bad body or channel.
      */
     Publisher<Void> publish(HttpServerRequest req, HttpServerResponse res) {
-        Publisher<Void> refused = refuseWithoutKey(req, res);
-        if (refused != null) {
-            return refused;
-        }
-        long cap = (long) maxMessageSize + ENVELOPE;
-        String declared = req.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
-        if (declared != null
-                && declared.chars().allMatch(Character::isDigit)
-                && declared.length() < 19
-                && Long.parseLong(declared) > cap) {
-            return tooLarge(res, "the body is over " + cap + " bytes");
-        }
-        return req.receive()
-                .asByteArray()
-                .reduceWith(ByteArrayOutputStream::new, (body, chunk) -> {
-                    if (body.size() + chunk.length > cap) {
-                        throw new TooLarge();
-                    }
-                    body.writeBytes(chunk);
-                    return body;
-                })
-                .map(ByteArrayOutputStream::toByteArray)
-                .defaultIfEmpty(new byte[0])
-                .flatMap(body -> {
-                    JsonNode command;
-                    try {
-                        command = HubJson.MAPPER.readTree(body);
-                    } catch (IOException e) {
-                        command = null;
-                    }
-                    if (command == null || !command.isObject()) {
-                        return badRequest(
-                                res, ErrorCode.MALFORMED, "the body is a JSON object {\"channel\":...,\"data\":...}");
-                    }
+        return withBody(
+                req,
+                res,
+                (long) maxMessageSize + ENVELOPE,
+                "the body is a JSON object {\"channel\":...,\"data\":...}",
+                command -> {
                     JsonNode channel = command.get("channel");
                     JsonNode data = command.get("data");
                     if (channel == null || !channel.isTextual() || !ChannelName.isValid(channel.asText())) {
@@ -139,8 +111,7 @@ final class ServerApi {
                                 return Responses.json(res, HttpResponseStatus.OK, HubJson.published(null, result));
                             })
                             .onErrorResume(e -> failure(res, "publish", e));
-                })
-                .onErrorResume(TooLarge.class, e -> tooLarge(res, "the body is over " + cap + " bytes"));
+                });
     }
 
     static final String OPENAPI_RESOURCE = "/io/reactivehub/server/api/openapi.json";
@@ -244,11 +215,20 @@ final class ServerApi {
      */
     private Publisher<Void> withBody(
             HttpServerRequest req, HttpServerResponse res, Function<JsonNode, Mono<Void>> then) {
+        return withBody(req, res, (long) maxMessageSize + BODY_ROOM, "the body is a JSON object", then);
+    }
+
+    /** As {@link #withBody(HttpServerRequest, HttpServerResponse, Function)}, up to {@code cap} bytes. */
+    private Publisher<Void> withBody(
+            HttpServerRequest req,
+            HttpServerResponse res,
+            long cap,
+            String malformed,
+            Function<JsonNode, Mono<Void>> then) {
         Publisher<Void> refused = refuseWithoutKey(req, res);
         if (refused != null) {
             return refused;
         }
-        long cap = (long) maxMessageSize + BODY_ROOM;
         String declared = req.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
         if (declared != null
                 && declared.chars().allMatch(Character::isDigit)
@@ -275,7 +255,7 @@ final class ServerApi {
                         body = null;
                     }
                     if (body == null || !body.isObject()) {
-                        return badRequest(res, ErrorCode.MALFORMED, "the body is a JSON object");
+                        return badRequest(res, ErrorCode.MALFORMED, malformed);
                     }
                     return then.apply(body);
                 })
